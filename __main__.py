@@ -1,0 +1,69 @@
+"""Vitality platform: parse the stack settings, build each area in data-flow order, export the outputs."""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alerting import Alerting, AlertingArgs
+from components.common import StackContext
+from components.encryption import Encryption, EncryptionArgs
+from components.network import Network, NetworkArgs
+from components.settings import load_settings
+
+settings = load_settings()
+base_tags = settings.base_tags
+
+# One explicit provider for the stack's region; its default tags back up the tags every component sets.
+# us-east-1 pieces (CloudFront WAF, ACM, edge logs and alarms) use the per-resource `region` argument.
+provider = aws.Provider(
+    "aws",
+    region=settings.region,
+    default_tags=aws.ProviderDefaultTagsArgs(tags=base_tags),
+)
+components = pulumi.ResourceOptions(providers=[provider])
+
+ctx = StackContext(
+    project=settings.project,
+    stack=settings.stack,
+    environment=settings.environment,
+    region=settings.region,
+    account_id=aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
+    partition="aws-us-gov" if settings.region.startswith("us-gov-") else "aws",
+    base_tags=base_tags,
+)
+prefix = settings.name_prefix
+
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=f"{prefix}-trail"), components)
+alerting = Alerting(
+    f"{prefix}-alerts",
+    AlertingArgs(
+        ctx=ctx,
+        messaging_key=encryption.messaging,
+        edge_messaging_key=encryption.edge_messaging,
+        emails=settings.observability.alarm_emails,
+    ),
+    components,
+)
+network = Network(
+    f"{prefix}-net",
+    NetworkArgs(
+        ctx=ctx,
+        settings=settings.network,
+        logs_key=encryption.logs,
+        log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
+
+pulumi.export("region", settings.region)
+pulumi.export("environment", settings.environment)
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("publicSubnetIds", network.public_subnet_ids)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("databaseSubnetIds", network.database_subnet_ids)
+pulumi.export("natPublicIps", network.nat_public_ips)
+pulumi.export("alarmTopicArn", alerting.alarm_topic_arn)
+pulumi.export("warningTopicArn", alerting.topics.warning)
+pulumi.export(
+    "kmsKeyArns",
+    {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
+)

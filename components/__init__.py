@@ -1,0 +1,1 @@
+"""Vitality platform components: one ComponentResource per architecture area, plus the settings layer."""

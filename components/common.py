@@ -1,0 +1,412 @@
+"""Small shared shapes used by every component: the stack context, tags, IAM/KMS policy JSON, service roles,
+encrypted log groups, the hardened S3 bucket and the CloudWatch alarm.
+
+Each shape is written once here so that a security property (TLS-only bucket policy, KMS on a log group,
+alarm actions on ALARM and OK) is the same everywhere and is fixed in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+EDGE_REGION = "us-east-1"  # CloudFront's control-plane region: CLOUDFRONT-scope WAF, its logs, ACM, metrics
+
+Statement = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What every component knows about the stack it is part of (plain values plus the account id)."""
+
+    project: str
+    stack: str
+    environment: str
+    region: str
+    account_id: pulumi.Output[str]
+    partition: str
+    base_tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def protect(self) -> bool:
+        """Stateful resources are protected in prod (Pulumi `protect`) and may be force-deleted only in dev."""
+        return self.is_prod
+
+    @property
+    def force_destroy(self) -> bool:
+        return not self.is_prod
+
+    @property
+    def name_prefix(self) -> str:
+        return f"{self.project}-{self.stack}"
+
+    def tags(self, component: str, name: Optional[str] = None, **extra: str) -> dict[str, str]:
+        tags = {**self.base_tags, **extra, "Component": component}
+        if name:
+            tags["Name"] = name
+        return tags
+
+    def arn(self, service: str, resource: str, region: Optional[str] = None) -> pulumi.Output[str]:
+        """ARN in this account, e.g. arn("logs", "log-group:*")."""
+        reg = self.region if region is None else region
+        return self.account_id.apply(lambda acct: f"arn:{self.partition}:{service}:{reg}:{acct}:{resource}")
+
+
+def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# Policy documents
+# --------------------------------------------------------------------------------------------------
+
+
+def policy_json(statements: Sequence[Statement]) -> pulumi.Output[str]:
+    """An IAM/KMS/S3/SNS policy document as a JSON string (statement values may be Outputs)."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(sid: str, actions: Sequence[str], resources: Any, **extra: Any) -> Statement:
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources, **extra}
+
+
+def service_trust(
+    ctx: StackContext, services: Sequence[str], source_arn: Optional[Any] = None, condition_key: str = "aws:SourceArn"
+) -> pulumi.Output[str]:
+    """Trust policy for AWS service principals, scoped to this account (and a source ARN pattern if given)."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": ctx.account_id}}
+    if source_arn is not None:
+        condition["ArnLike"] = {condition_key: source_arn}
+    return policy_json(
+        [
+            {
+                "Sid": "TrustedService",
+                "Effect": "Allow",
+                "Principal": {"Service": list(services)},
+                "Action": "sts:AssumeRole",
+                "Condition": condition,
+            }
+        ]
+    )
+
+
+def deny_insecure_transport(bucket_arn: pulumi.Output[str]) -> Statement:
+    """S3.5: refuse any request that is not TLS, and any TLS older than 1.2."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def deny_old_tls(bucket_arn: pulumi.Output[str]) -> Statement:
+    return {
+        "Sid": "DenyTlsBelow12",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# IAM
+# --------------------------------------------------------------------------------------------------
+
+
+def service_role(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    services: Sequence[str],
+    statements: Sequence[Statement] = (),
+    managed_policy_arns: Sequence[str] = (),
+    description: str,
+    source_arn: Optional[Any] = None,
+    trust_policy: Optional[pulumi.Output[str]] = None,
+) -> aws.iam.Role:
+    """A role assumable only by the given services of this account, with one inline least-privilege policy."""
+    role = aws.iam.Role(
+        name,
+        description=description,
+        assume_role_policy=trust_policy if trust_policy is not None else service_trust(ctx, services, source_arn),
+        max_session_duration=3600,
+        tags=ctx.tags(component),
+        opts=child(parent),
+    )
+    if statements:
+        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
+    for arn in managed_policy_arns:
+        aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child(role))
+    return role
+
+
+# --------------------------------------------------------------------------------------------------
+# Logs
+# --------------------------------------------------------------------------------------------------
+
+
+def log_group(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    log_group_name: Optional[pulumi.Input[str]] = None,
+    region: Optional[str] = None,
+    protect: Optional[bool] = None,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> aws.cloudwatch.LogGroup:
+    """A log group with the configured retention, a customer-managed key and prod deletion protection."""
+    keep = ctx.protect if protect is None else protect
+    return aws.cloudwatch.LogGroup(
+        name,
+        name=log_group_name,
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        deletion_protection_enabled=keep,
+        region=region,
+        tags=ctx.tags(component),
+        opts=child(parent, protect=keep, depends_on=list(depends_on)),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# S3
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BucketEncryption:
+    """SSE-KMS with a customer-managed key, or SSE-S3 where a consumer cannot use KMS (reason required)."""
+
+    kms_key_arn: Optional[pulumi.Input[str]] = None
+    sse_s3_reason: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if (self.kms_key_arn is None) == (self.sse_s3_reason is None):
+            raise ValueError("BucketEncryption needs exactly one of kms_key_arn or sse_s3_reason")
+
+
+@dataclass(frozen=True)
+class LifecycleRule:
+    """One lifecycle rule in plain terms; expanded into the S3 rule shape by hardened_bucket."""
+
+    id: str
+    expire_days: Optional[int] = None
+    noncurrent_expire_days: Optional[int] = 90
+    transition_days: Optional[int] = None  # to GLACIER_IR / GLACIER
+    transition_class: str = "GLACIER"
+    abort_multipart_days: int = 7
+
+
+@dataclass
+class HardenedBucket:
+    bucket: aws.s3.Bucket
+    policy: aws.s3.BucketPolicy
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    # every sub-resource of the bucket; a writer that depends on the policy (CloudTrail, Config, CloudFront)
+    # should depend on these so that it never sees a half-configured bucket
+    ready: list[pulumi.Resource]
+
+
+def hardened_bucket(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    encryption: BucketEncryption,
+    lifecycle: Sequence[LifecycleRule],
+    statements: Sequence[Statement] = (),
+    access_log_bucket: Optional[pulumi.Input[str]] = None,
+    access_log_prefix: Optional[str] = None,
+    versioned: bool = True,
+    protect: Optional[bool] = None,
+    object_ownership: str = "BucketOwnerEnforced",
+    object_lock_enabled: bool = False,
+    region: Optional[str] = None,
+) -> HardenedBucket:
+    """A private bucket: all four public-access blocks, ACLs disabled, default encryption, versioning,
+    lifecycle, a policy that denies non-TLS requests (plus the caller's statements), optional access logs.
+    Stateful: protected in prod and force-destroyable only in dev."""
+    keep = ctx.protect if protect is None else protect
+    bucket = aws.s3.Bucket(
+        name,
+        force_destroy=not keep,
+        object_lock_enabled=object_lock_enabled or None,
+        region=region,
+        tags=ctx.tags(component),
+        opts=child(parent, protect=keep),
+    )
+    opts = child(bucket)
+    public_block = aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        region=region,
+        opts=opts,
+    )
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{name}-ownership",
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership=object_ownership),
+        region=region,
+        opts=opts,
+    )
+    if encryption.kms_key_arn is not None:
+        default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="aws:kms", kms_master_key_id=encryption.kms_key_arn
+        )
+    else:
+        default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="AES256"
+        )
+    sse = aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=default,
+                bucket_key_enabled=encryption.kms_key_arn is not None,
+            )
+        ],
+        region=region,
+        opts=opts,
+    )
+    ready: list[pulumi.Resource] = [public_block, ownership, sse]
+    if versioned:
+        ready.append(
+            aws.s3.BucketVersioning(
+                f"{name}-versioning",
+                bucket=bucket.id,
+                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+                region=region,
+                opts=opts,
+            )
+        )
+    ready.append(
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[_lifecycle_rule(rule, versioned) for rule in lifecycle],
+            region=region,
+            opts=child(bucket, depends_on=ready[-1:] if versioned else []),
+        )
+    )
+    if access_log_bucket is not None:
+        ready.append(
+            aws.s3.BucketLogging(
+                f"{name}-access-logs",
+                bucket=bucket.id,
+                target_bucket=access_log_bucket,
+                target_prefix=access_log_prefix or f"s3/{name}/",
+                region=region,
+                opts=opts,
+            )
+        )
+    policy = aws.s3.BucketPolicy(
+        f"{name}-policy",
+        bucket=bucket.id,
+        policy=policy_json([deny_insecure_transport(bucket.arn), deny_old_tls(bucket.arn), *statements]),
+        region=region,
+        # a policy write fails while Block Public Access is still being applied
+        opts=child(bucket, depends_on=[public_block]),
+    )
+    ready.append(policy)
+    return HardenedBucket(bucket=bucket, policy=policy, arn=bucket.arn, name=bucket.bucket, ready=ready)
+
+
+def _lifecycle_rule(rule: LifecycleRule, versioned: bool) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule.id,
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=rule.expire_days)
+        if rule.expire_days
+        else None,
+        transitions=[
+            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=rule.transition_days, storage_class=rule.transition_class)
+        ]
+        if rule.transition_days
+        else None,
+        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=rule.noncurrent_expire_days
+        )
+        if versioned and rule.noncurrent_expire_days
+        else None,
+        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=rule.abort_multipart_days
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Alarms
+# --------------------------------------------------------------------------------------------------
+
+
+def metric_alarm(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    description: str,
+    namespace: str,
+    metric_name: str,
+    dimensions: Mapping[str, pulumi.Input[str]],
+    statistic: str,
+    threshold: float,
+    comparison: str,
+    topic_arn: pulumi.Input[str],
+    period: int = 300,
+    evaluation_periods: int = 1,
+    datapoints_to_alarm: Optional[int] = None,
+    treat_missing_data: str = "notBreaching",
+    region: Optional[str] = None,
+    severity: str = "warning",
+) -> aws.cloudwatch.MetricAlarm:
+    """One CloudWatch alarm that notifies the topic on ALARM and on OK (percentiles go to extended_statistic)."""
+    percentile = statistic.startswith("p")
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        alarm_description=description,
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions=dict(dimensions),
+        statistic=None if percentile else statistic,
+        extended_statistic=statistic if percentile else None,
+        threshold=threshold,
+        comparison_operator=comparison,
+        period=period,
+        evaluation_periods=evaluation_periods,
+        datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
+        treat_missing_data=treat_missing_data,
+        actions_enabled=True,
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        region=region,
+        tags=ctx.tags(component, Severity=severity),
+        opts=child(parent),
+    )
