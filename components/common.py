@@ -410,3 +410,70 @@ def metric_alarm(
         tags=ctx.tags(component, Severity=severity),
         opts=child(parent),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Typed views one component hands to another (a component never looks another up by name)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseConnection:
+    """What the API needs from the database to connect (TLS; IAM auth or the RDS-managed secret)."""
+
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: int
+    database_name: str
+    master_username: str
+    secret_arn: pulumi.Output[str]  # RDS-managed master user secret in Secrets Manager
+    secret_key_arn: pulumi.Output[str]  # the KMS key that encrypts that secret
+    cluster_resource_id: pulumi.Output[str]  # for rds-db:connect (IAM database authentication)
+
+
+@dataclass(frozen=True)
+class ApiOrigin:
+    """What the frontend needs from the API: its host, and the header that proves a request came via CloudFront."""
+
+    domain: pulumi.Output[str]  # host name only, no scheme
+    url: pulumi.Output[str]  # https://<domain>
+    verify_header_name: str
+    verify_header_value: pulumi.Output[str]  # secret (pulumi-random)
+
+
+@dataclass(frozen=True)
+class DatabaseTargets:
+    """What observability needs to watch the database."""
+
+    cluster_identifier: pulumi.Output[str]
+    instance_identifiers: Mapping[str, pulumi.Output[str]]  # stable key ("writer", "reader-1", ...) -> identifier
+    readers: int
+    max_capacity: float
+
+
+@dataclass(frozen=True)
+class ApiTargets:
+    """What observability needs to watch the API, for either platform."""
+
+    platform: str  # "apprunner" | "ecs-express"
+    url: pulumi.Output[str]
+    health_check_path: str
+    max_instances: int
+    apprunner_service_name: Optional[pulumi.Output[str]] = None
+    apprunner_service_id: Optional[pulumi.Output[str]] = None
+    ecs_cluster_name: Optional[pulumi.Output[str]] = None
+    ecs_service_name: Optional[pulumi.Output[str]] = None
+    log_group_names: tuple[pulumi.Output[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FrontendTargets:
+    """What observability needs to watch the frontend (CloudFront and WAF metrics live in us-east-1)."""
+
+    distribution_id: pulumi.Output[str]
+    distribution_domain: pulumi.Output[str]  # the *.cloudfront.net name
+    site_domain: pulumi.Output[str]  # what users type: the custom domain, else the CloudFront name
+    url: pulumi.Output[str]
+    web_acl_name: pulumi.Output[str]
+    web_acl_metric_name: str
+    waf_log_group_name: pulumi.Output[str]
