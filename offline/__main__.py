@@ -10,6 +10,7 @@ A configuration problem prints the list of problems and exits 2, with no traceba
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import sys
@@ -88,6 +89,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"preview": _preview, "schema": _schema, "bench": _bench}
 
+# Further commands live in their own modules: each has `register(subparsers)` that adds its parser and sets
+# `func=` (a callable taking the parsed args and returning the exit code) as a default on it.
+EXTENSIONS: tuple[str, ...] = ()
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m offline", description=__doc__.split("\n\n")[0])
@@ -107,13 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time the program's evaluation per stack")
     bench.add_argument("--stack", "-s", action="append")
     bench.add_argument("--runs", type=int, default=5)
+
+    for module in EXTENSIONS:
+        importlib.import_module(module).register(sub)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        command = getattr(args, "func", None) or COMMANDS[args.command]
+        return command(args)
     except StackConfigError as error:
         print(f"error: the Pulumi CLI would refuse stack '{error.stack}':", file=sys.stderr)
         for message in error.messages:
