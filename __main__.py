@@ -7,6 +7,7 @@ from components.alerting import Alerting, AlertingArgs
 from components.common import StackContext
 from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
+from components.registry import Registry, RegistryArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -54,6 +55,17 @@ network = Network(
     components,
 )
 
+registry = Registry(
+    f"{prefix}-registry",
+    RegistryArgs(
+        ctx=ctx,
+        settings=settings.registry,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
+
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
@@ -67,3 +79,5 @@ pulumi.export(
     "kmsKeyArns",
     {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
 )
+pulumi.export("repositoryUrl", registry.api.url)
+pulumi.export("repositoryUrls", registry.repository_urls)
