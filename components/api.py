@@ -394,7 +394,7 @@ class Api(pulumi.ComponentResource):
         task_trust = service_trust(ctx, ["ecs-tasks.amazonaws.com"], ctx.arn("ecs", "*"))
         # ECS injects secrets from Secrets Manager only, so the origin secret is stored there, under the data key.
         origin_secret = aws.secretsmanager.Secret(
-            f"{name}-origin-verify",
+            f"{name}-origin-secret",
             description="Value of the X-Origin-Verify header CloudFront adds to API requests",
             kms_key_id=args.data_key.arn,
             recovery_window_in_days=0 if ctx.force_destroy else 30,
@@ -402,7 +402,7 @@ class Api(pulumi.ComponentResource):
             opts=child(self),
         )
         aws.secretsmanager.SecretVersion(
-            f"{name}-origin-verify", secret_id=origin_secret.id, secret_string=self._secret.result, opts=child(origin_secret)
+            f"{name}-origin-secret", secret_id=origin_secret.id, secret_string=self._secret.result, opts=child(origin_secret)
         )
         execution_role = service_role(
             f"{name}-execution",
