@@ -383,10 +383,10 @@ _DATABASE = Section(
         Key(
             "readerAutoscaling",
             "object",
-            "Application Auto Scaling of the reader count on reader CPU: {enabled: bool, min: readers..15, "
-            "max: min..15, targetCpu: 10..90 percent}.",
+            "Application Auto Scaling of the reader count on reader CPU: {enabled: bool, min: 1..15 (the floor is "
+            "the larger of min and readers), max: 1..15, at least min and readers, targetCpu: 10..90 percent}.",
             default={"enabled": False, "min": 1, "max": 3, "targetCpu": 60},
-            allowed="a map with enabled (bool), min (1 to 15, at least readers), max (min to 15), targetCpu (10 to 90)",
+            allowed="a map with enabled (bool), min (1 to 15), max (1 to 15, at least min and readers), targetCpu (10 to 90)",
         ),
         Key(
             "backupRetentionDays",
@@ -470,7 +470,7 @@ _DATABASE = Section(
             "awsBackup",
             "object",
             "AWS Backup vault and daily plan for the cluster on top of the automated backups: {enabled: bool, "
-            "retentionDays: 1..35 (or longer), schedule: cron(...)}.",
+            "retentionDays: 7..3650, schedule: a daily cron(...) in UTC}.",
             default={"enabled": True, "retentionDays": 35, "schedule": "cron(0 5 ? * * *)"},
             allowed="a map with enabled (bool), retentionDays (7 to 3650), schedule (a cron(...) expression in UTC)",
         ),
@@ -491,7 +491,7 @@ _READER_AUTOSCALING = Section(
     "Reader auto scaling.",
     (
         Key("enabled", "boolean", "Scale the reader count on CPU.", default=False),
-        Key("min", "integer", "Minimum readers.", default=1, allowed="1 to 15, at least database.readers", check=lambda v: 1 <= v <= 15),
+        Key("min", "integer", "Minimum readers.", default=1, allowed="1 to 15", check=lambda v: 1 <= v <= 15),
         Key("max", "integer", "Maximum readers.", default=3, allowed="1 to 15, at least min", check=lambda v: 1 <= v <= 15),
         Key("targetCpu", "number", "Average reader CPU to hold.", default=60, allowed="10 to 90", check=lambda v: 10 <= v <= 90),
     ),
@@ -979,8 +979,8 @@ def _database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
     s = scaling.values
     if scaling.ok("min", "max") and s["min"] > s["max"]:
         scaling.fail("max", f"at least database.readerAutoscaling.min ({s['min']})", s["min"])
-    if scaling.ok("min", "enabled") and r.ok("readers") and s["enabled"] and s["min"] < v["readers"]:
-        scaling.fail("min", f"at least database.readers ({v['readers']}): autoscaling must never remove configured readers",
+    if scaling.ok("max", "enabled") and r.ok("readers") and s["enabled"] and s["max"] < v["readers"]:
+        scaling.fail("max", f"at least database.readers ({v['readers']}): the floor is never below the configured readers",
                      v["readers"])
 
     backup = _nested(problems, _AWS_BACKUP, v.get("awsBackup"))
