@@ -911,10 +911,11 @@ def _minutes(hhmm: str) -> int:
 
 
 def _backup_intervals(window: str) -> list[tuple[int, int]]:
-    """The daily backup window as minute-of-week intervals over two weeks (it may wrap past midnight)."""
+    """The daily backup window as minute-of-week intervals from the previous Sunday to the next Monday, so windows
+    that wrap past midnight or past the end of the week are compared too."""
     start, end = (_minutes(t) for t in window.split("-"))
     length = (end - start) % 1440
-    return [(day * 1440 + start, day * 1440 + start + length) for day in range(8)]
+    return [(day * 1440 + start, day * 1440 + start + length) for day in range(-1, 8)]
 
 
 def _maintenance_interval(window: str) -> tuple[int, int]:
