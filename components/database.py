@@ -238,6 +238,8 @@ class Database(pulumi.ComponentResource):
             opts=child(
                 self,
                 protect=ctx.protect,
+                # the identifier is fixed, so a replacement (a dev restore drill) must delete the old cluster first
+                delete_before_replace=True,
                 depends_on=[logs],
                 custom_timeouts=pulumi.CustomTimeouts(create="60m", update="80m", delete="60m"),
             ),

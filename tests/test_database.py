@@ -104,6 +104,7 @@ def test_logs_exported_to_a_precreated_encrypted_group(capture) -> None:
     assert group.inputs["name"] == f"/aws/rds/cluster/{cluster.inputs['clusterIdentifier']}/postgresql"
     assert cluster.inputs["clusterIdentifier"] == f"vitality-{capture.stack}-db"
     assert group.urn in cluster.dependencies
+    assert cluster.delete_before_replace is True  # fixed identifier: a replacement cannot create first
     assert group.inputs["kmsKeyId"] == capture.outputs["kmsKeyArns"]["logs"]
     assert group.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[capture.stack]
 
