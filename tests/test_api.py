@@ -8,8 +8,7 @@ import json
 import pytest
 
 from offline import UNKNOWN
-from tests.api_harness import SECRET_ARN, SECRET_KEY_ARN, api_capture
-from tests.conftest import policy, statements
+from tests.conftest import capture_for, policy, statements
 
 PLATFORMS = ["apprunner", "ecs-express"]
 SERVICE = {"apprunner": "aws:apprunner/service:Service", "ecs-express": "aws:ecs/expressGatewayService:ExpressGatewayService"}
@@ -18,7 +17,16 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
 def on(stack: str, platform: str, **overrides):
-    return api_capture(stack, overrides={"vitality:api.platform": platform, **overrides})
+    """The whole program; the stacks' own platform (apprunner) is the cached default capture."""
+    if platform == "apprunner" and not overrides:
+        return capture_for(stack)
+    return capture_for(stack, overrides={"vitality:api.platform": platform, **overrides})
+
+
+def database(capture):
+    cluster = capture.one("aws:rds/cluster:Cluster")
+    data_key = capture.named(f"vitality-{capture.stack}-kms-data").outputs["arn"]
+    return cluster, cluster.outputs["masterUserSecrets"][0]["secretArn"], data_key
 
 
 @pytest.fixture(params=PLATFORMS)
@@ -52,7 +60,7 @@ def test_exactly_one_platform_is_built(cap, platform) -> None:
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_preview_leaves_the_url_unknown(stack, platform) -> None:
-    capture = api_capture(stack, preview=True, overrides={"vitality:api.platform": platform})
+    capture = capture_for(stack, preview=True, overrides=None if platform == "apprunner" else {"vitality:api.platform": platform})
     assert capture.outputs["apiUrl"] == UNKNOWN
     assert len(capture.of_type(SERVICE[platform])) == 1
 
@@ -71,13 +79,17 @@ def test_roles_are_least_privilege(cap, platform) -> None:
 
 
 def test_only_the_database_secret_and_its_key_are_readable(cap) -> None:
+    _, secret_arn, key_arn = database(cap)
+    seen = set()
     for role in api_roles(cap):
         for s in inline(cap, role):
-            if "secretsmanager:GetSecretValue" in s["Action"] and s["Sid"] == "ReadDatabaseSecret":
-                assert s["Resource"] == SECRET_ARN
+            seen.add(s["Sid"])
+            if s["Sid"] == "ReadDatabaseSecret":
+                assert s["Action"] == ["secretsmanager:GetSecretValue"] and s["Resource"] == secret_arn
             if s["Sid"] == "DecryptDatabaseSecret":
-                assert s["Action"] == ["kms:Decrypt"] and s["Resource"] == SECRET_KEY_ARN
+                assert s["Action"] == ["kms:Decrypt"] and s["Resource"] == key_arn
                 assert s["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
+    assert {"ReadDatabaseSecret", "DecryptDatabaseSecret"} <= seen
 
 
 def test_apprunner_roles(stack) -> None:
@@ -160,24 +172,27 @@ def test_the_database_accepts_the_api_security_group(cap) -> None:
 
 def test_environment_and_secret_by_arn(cap, platform) -> None:
     service = cap.one(SERVICE[platform])
+    cluster, secret_arn, _ = database(cap)
     expected = {
-        "DB_HOST": "db.cluster-c0ffee.us-west-2.rds.amazonaws.com",
-        "DB_READER_HOST": "db.cluster-ro-c0ffee.us-west-2.rds.amazonaws.com",
+        "DB_HOST": cluster.outputs["endpoint"],
+        "DB_READER_HOST": cluster.outputs["readerEndpoint"],
         "DB_PORT": "5432",
-        "DB_NAME": "vitality",
+        "DB_NAME": cluster.inputs["databaseName"],
+        "DB_USER": cluster.inputs["masterUsername"],
         "APP_REGION": "us-west-2",
     }
+    assert "ro" in expected["DB_READER_HOST"] and expected["DB_HOST"] != expected["DB_READER_HOST"]
     if platform == "apprunner":
         image = service.inputs["sourceConfiguration"]["imageRepository"]["imageConfiguration"]
         assert expected.items() <= image["runtimeEnvironmentVariables"].items()
-        assert image["runtimeEnvironmentSecrets"] == {"DB_SECRET": SECRET_ARN}
+        assert image["runtimeEnvironmentSecrets"] == {"DB_SECRET": secret_arn}
         assert image["port"] == "8080"
     else:
         container = service.inputs["primaryContainer"]
         env = {e["name"]: e["value"] for e in container["environments"]}
         assert expected.items() <= env.items()
         secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-        assert secrets["DB_PASSWORD"] == f"{SECRET_ARN}:password::"
+        assert secrets["DB_PASSWORD"] == f"{secret_arn}:password::"
         assert container["containerPort"] == 8080
         assert all("password" not in v.lower() for v in env.values())
 
