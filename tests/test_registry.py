@@ -32,7 +32,7 @@ def test_tags_are_immutable_unless_a_moving_tag_is_configured(capture) -> None:
     repo = capture.one(REPO)
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
     assert not repo.inputs.get("imageTagMutabilityExclusionFilters")
-    moving = capture_for(capture.stack, overrides={"vitality:registry.mutableTags": ["latest"]}).one(REPO)
+    moving = capture_for("dev", overrides={"vitality:registry.mutableTags": ["latest"]}).one(REPO)
     assert moving.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
     assert moving.inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "latest", "filterType": "WILDCARD"}]
 
