@@ -677,7 +677,7 @@ def _network(problems: _Problems, raw: Any, region: Optional[str]) -> Optional[N
                 continue
             seen.append((f"network.subnetCidrs.{tier}.{az} ({net})", net))
             layout[tier][az] = value
-    if any(len(layout.get(t, {})) != len(azs) for t in TIERS):
+    if r.bad or any(len(layout.get(t, {})) != len(azs) for t in TIERS):
         return None
     return NetworkSettings(
         cidr=cidr,
