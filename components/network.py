@@ -300,7 +300,9 @@ class Network(pulumi.ComponentResource):
                     "DeliverFlowLogs",
                     ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                     [group.arn, pulumi.Output.concat(group.arn, ":*")],
-                )
+                ),
+                # the delivery service checks that the group exists before writing (AWS's documented role policy)
+                allow("FindLogGroup", ["logs:DescribeLogGroups"], ctx.arn("logs", "log-group:*")),
             ],
         )
         aws.ec2.FlowLog(

@@ -150,9 +150,11 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(capture) -> N
     assert trust[0]["Principal"] == {"Service": ["vpc-flow-logs.amazonaws.com"]}
     assert trust[0]["Condition"]["StringEquals"]["aws:SourceAccount"]
     (role_policy,) = [p for p in capture.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.id]
-    (grant,) = statements(policy(role_policy))
+    grant, describe = statements(policy(role_policy))
     assert set(grant["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
     assert grant["Resource"] == [group.outputs["arn"], group.outputs["arn"] + ":*"]
+    assert describe["Action"] == ["logs:DescribeLogGroups"]
+    assert describe["Resource"] == "arn:aws:logs:us-west-2:111122223333:log-group:*"
 
 
 def test_outputs_list_private_subnets_in_az_order(prod) -> None:
