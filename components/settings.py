@@ -309,10 +309,10 @@ _NETWORK = Section(
     required=True,
 )
 
-# Aurora PostgreSQL majors still in standard support, and the first minor of each that allows 0 ACUs
-# (Serverless v2 auto-pause).
-DATABASE_MAJORS = (13, 14, 15, 16, 17)
-AUTO_PAUSE_MINIMUM = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
+# Aurora PostgreSQL majors in standard support (13 ended February 2026; the cluster opts out of paid Extended
+# Support), and the first minor of each that allows 0 ACUs (Serverless v2 auto-pause).
+DATABASE_MAJORS = (14, 15, 16, 17)
+AUTO_PAUSE_MINIMUM = {14: 12, 15: 7, 16: 3, 17: 4}
 MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
 PERFORMANCE_INSIGHTS_RETENTION = (7, *range(31, 731, 31), 731)
 RESTORE_TYPES = ("full-copy", "copy-on-write")
@@ -335,9 +335,9 @@ _DATABASE = Section(
         Key(
             "engineVersion",
             "string",
-            "Aurora PostgreSQL engine version (major.minor). minCapacity 0 needs 13.15, 14.12, 15.7, 16.3, 17.4 or later.",
-            default="16.8",
-            allowed="a version of the form MAJOR.MINOR with MAJOR 13 to 17, e.g. 16.8",
+            "Aurora PostgreSQL engine version (major.minor). minCapacity 0 needs 14.12, 15.7, 16.3, 17.4 or later.",
+            default="17.7",
+            allowed="a version of the form MAJOR.MINOR with MAJOR 14 to 17, e.g. 17.7",
             check=lambda v: re.fullmatch(r"\d{2}\.\d{1,2}", v) is not None and int(v.split(".")[0]) in DATABASE_MAJORS,
         ),
         Key(
