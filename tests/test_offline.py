@@ -83,7 +83,7 @@ def test_options_are_captured(prod) -> None:
     igw = prod.one("aws:ec2/internetGateway:InternetGateway")
     assert igw.urn in nat.dependencies
     assert flow_log.parent == prod.one("aws:ec2/vpc:Vpc").urn
-    assert prod.named("vitality-prod-net-flow-logs").protect is True
+    assert prod.named("vitality-prod-net-flow-logs", "aws:cloudwatch/logGroup:LogGroup").protect is True
 
 
 def test_bench_measures_in_process() -> None:
