@@ -231,6 +231,9 @@ class Database(pulumi.ComponentResource):
             final_snapshot_identifier=f"{identifier}-final",
             delete_automated_backups=not ctx.is_prod,
             enabled_cloudwatch_logs_exports=["postgresql"],
+            # Performance Insights' console reached end of life in 2026: its data (and retention) now show in
+            # CloudWatch Database Insights, Standard mode. Advanced mode would need 465 days of retention.
+            database_insights_mode="standard",
             snapshot_identifier=restore.snapshot_identifier if restore is not None else None,
             restore_to_point_in_time=point_in_time,
             apply_immediately=not ctx.is_prod,

@@ -86,8 +86,8 @@ class _Problems:
     def unknown(self, full_key: str, value: Any, candidates: Sequence[str]) -> None:
         leaf = full_key.rsplit(".", 1)[-1].split(":")[-1]
         close = difflib.get_close_matches(leaf, candidates, n=1, cutoff=0.6)
-        allowed = f"a known key; did you mean {close[0]!r}?" if close else f"one of {', '.join(sorted(candidates))}"
-        self.items.append(Problem(full_key, value, f"unknown key, {allowed}", self.fix_command(full_key, _MISSING)))
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(candidates))}"
+        self.items.append(Problem(full_key, value, f"no such key; {hint}", self.fix_command(full_key, _MISSING)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,10 +322,10 @@ _NETWORK = Section(
     required=True,
 )
 
-# Aurora PostgreSQL majors still in standard support, and the first minor of each that allows 0 ACUs
-# (Serverless v2 auto-pause).
-DATABASE_MAJORS = (13, 14, 15, 16, 17)
-AUTO_PAUSE_MINIMUM = {13: 15, 14: 12, 15: 7, 16: 3, 17: 4}
+# Aurora PostgreSQL majors in standard support (13 ended February 2026; the cluster opts out of paid Extended
+# Support), and the first minor of each that allows 0 ACUs (Serverless v2 auto-pause).
+DATABASE_MAJORS = (14, 15, 16, 17)
+AUTO_PAUSE_MINIMUM = {14: 12, 15: 7, 16: 3, 17: 4}
 MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
 PERFORMANCE_INSIGHTS_RETENTION = (7, *range(31, 731, 31), 731)
 RESTORE_TYPES = ("full-copy", "copy-on-write")
@@ -348,9 +348,9 @@ _DATABASE = Section(
         Key(
             "engineVersion",
             "string",
-            "Aurora PostgreSQL engine version (major.minor). minCapacity 0 needs 13.15, 14.12, 15.7, 16.3, 17.4 or later.",
-            default="16.8",
-            allowed="a version of the form MAJOR.MINOR with MAJOR 13 to 17, e.g. 16.8",
+            "Aurora PostgreSQL engine version (major.minor). minCapacity 0 needs 14.12, 15.7, 16.3, 17.4 or later.",
+            default="17.7",
+            allowed="a version of the form MAJOR.MINOR with MAJOR 14 to 17, e.g. 17.7",
             check=lambda v: re.fullmatch(r"\d{2}\.\d{1,2}", v) is not None and int(v.split(".")[0]) in DATABASE_MAJORS,
         ),
         Key(
@@ -1027,7 +1027,7 @@ def _network(problems: _Problems, raw: Any, region: Optional[str]) -> Optional[N
                 continue
             seen.append((f"network.subnetCidrs.{tier}.{az} ({net})", net))
             layout[tier][az] = value
-    if any(len(layout.get(t, {})) != len(azs) for t in TIERS):
+    if r.bad or any(len(layout.get(t, {})) != len(azs) for t in TIERS):
         return None
     return NetworkSettings(
         cidr=cidr,

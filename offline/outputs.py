@@ -157,7 +157,7 @@ _EXTRAS: dict[str, Extra] = {
         "endpoint": f"{id_}.c{_hex('rds' + r, 12)}.{r}.rds.amazonaws.com",
         "port": 5432,
         "dbiResourceId": f"db-{_hex(n, 26).upper()}",
-        "engineVersionActual": i.get("engineVersion") or "16.8",
+        "engineVersionActual": i.get("engineVersion") or "17.7",
         "writer": n.endswith("-writer"),
         "kmsKeyId": i.get("performanceInsightsKmsKeyId"),
     },

@@ -37,11 +37,12 @@ def test_cluster_engine_and_serverless_v2(capture) -> None:
     cluster = capture.one(CLUSTER).inputs
     assert cluster["engine"] == "aurora-postgresql"
     assert cluster["engineMode"] == "provisioned"
-    assert cluster["engineVersion"] == capture.config.values.get("vitality:database", {}).get("engineVersion", "16.8")
+    assert cluster["engineVersion"] == "17.7"
     assert cluster["engineLifecycleSupport"] == "open-source-rds-extended-support-disabled"
     assert cluster["autoMinorVersionUpgrade"] is True
     assert cluster["allowMajorVersionUpgrade"] is False
     assert "availabilityZones" not in cluster  # RDS adds AZs, which would force a replacement
+    assert cluster["databaseInsightsMode"] == "standard"
 
 
 def test_dev_scales_to_zero_and_pauses(dev) -> None:
@@ -112,7 +113,7 @@ def test_logs_exported_to_a_precreated_encrypted_group(capture) -> None:
 def test_parameter_group(capture) -> None:
     group = capture.one(PARAMS)
     params = {p["name"]: p for p in group.inputs["parameters"]}
-    assert group.inputs["family"] == "aurora-postgresql16"
+    assert group.inputs["family"] == "aurora-postgresql17"
     assert params["rds.force_ssl"]["value"] == "1"
     assert params["shared_preload_libraries"] == {
         "name": "shared_preload_libraries", "value": "pg_stat_statements,pgaudit", "applyMethod": "pending-reboot"}
@@ -125,12 +126,12 @@ def test_parameter_group(capture) -> None:
 
 def test_parameter_override_and_major_family() -> None:
     capture = capture_for("dev", overrides={
-        "vitality:database.engineVersion": "17.5",
+        "vitality:database.engineVersion": "16.11",
         "vitality:database.parameters": {"log_min_duration_statement": 250, "max_connections": {"value": "400", "applyMethod": "pending-reboot"}},
     })
     group = capture.one(PARAMS)
     params = {p["name"]: p for p in group.inputs["parameters"]}
-    assert group.inputs["family"] == "aurora-postgresql17"
+    assert group.inputs["family"] == "aurora-postgresql16"
     assert params["log_min_duration_statement"]["value"] == "250"
     assert params["max_connections"]["applyMethod"] == "pending-reboot"
     assert params["rds.force_ssl"]["value"] == "1"

@@ -24,7 +24,7 @@ def test_stack_profiles() -> None:
     assert (prod.backup_retention_days, prod.deletion_protection, prod.skip_final_snapshot) == (35, True, False)
     assert prod.reader_autoscaling.enabled is True and prod.aws_backup.enabled is True
     assert prod.aws_backup.retention_days == 35
-    assert dev.engine_version == prod.engine_version == "16.8"
+    assert dev.engine_version == prod.engine_version == "17.7"
     assert dev.restore is None
 
 
@@ -50,7 +50,7 @@ def test_autoscaling_floor_follows_readers() -> None:
 
 BAD = [
     ("dev", {f"{D}.engineVersion": "16"}, f"{D}.engineVersion"),
-    ("dev", {f"{D}.engineVersion": "12.20"}, f"{D}.engineVersion"),
+    ("dev", {f"{D}.engineVersion": "13.20"}, f"{D}.engineVersion"),  # past standard support
     ("dev", {f"{D}.engineVersion": "16.2"}, f"{D}.engineVersion"),  # min 0 needs 16.3+
     ("dev", {f"{D}.minCapacity": -0.5}, f"{D}.minCapacity"),
     ("dev", {f"{D}.minCapacity": 300}, f"{D}.minCapacity"),
