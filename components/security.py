@@ -144,7 +144,7 @@ class Security(pulumi.ComponentResource):
             tags=ctx.tags(COMPONENT),
             opts=child(hub),
         )
-        aws.cloudwatch.EventTarget(f"{name}-hub-findings", rule=findings.name, arn=topics.critical, opts=child(findings))
+        aws.cloudwatch.EventTarget(f"{name}-hub-findings-to-critical", rule=findings.name, arn=topics.critical, opts=child(findings))
         return arns
 
     def _guardduty(self, name: str, ctx: StackContext) -> pulumi.Output[str]:

@@ -149,7 +149,7 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
     # must exist first: the log bucket admits S3 log delivery from that name pattern in this account only.
     audit_pattern = f"arn:{ctx.partition}:s3:::{audit_name}-*"
     access_logs = hardened_bucket(
-        f"{name}-audit-access-logs",
+        f"{name}-access-logs",
         ctx,
         COMPONENT,
         parent,

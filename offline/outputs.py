@@ -117,6 +117,10 @@ _EXTRAS: dict[str, Extra] = {
         "arn": f"arn:aws:cloudtrail:{r}:{ACCOUNT_ID}:trail/{i.get('name') or id_}",
         "homeRegion": r,
     },
+    "aws:cloudwatch/eventRule:EventRule": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 64),
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:rule/{i.get('name') or physical_name(n, 64)}",
+    },
     "aws:rds/subnetGroup:SubnetGroup": lambda n, i, r, id_: {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
