@@ -37,7 +37,7 @@ class Remediation:
 class ManagedRule:
     controls: tuple[str, ...]  # Security Hub control ids the rule evidences (FSBP / CIS v3.0 / NIST)
     description: str
-    resource_types: tuple[str, ...] = ()  # scope; empty for periodic account-level rules
+    resource_types: tuple[str, ...] = ()  # scope of change-triggered rules; periodic rules take none
     parameters: Mapping[str, str] = field(default_factory=dict)
     remediation: Optional[Remediation] = None
 
@@ -106,15 +106,14 @@ def managed_rules(settings: SecuritySettings) -> dict[str, ManagedRule]:
         "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED": ManagedRule(("IAM.6",), "The root user has hardware MFA"),
         "ROOT_ACCOUNT_MFA_ENABLED": ManagedRule(("IAM.9",), "The root user has MFA"),
         "CMK_BACKING_KEY_ROTATION_ENABLED": ManagedRule(("KMS.4",), "Customer-managed keys rotate"),
-        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION": ManagedRule(("KMS.3",), "No key is pending deletion", ("AWS::KMS::Key",)),
+        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION": ManagedRule(("KMS.3",), "No key is pending deletion"),
         "RDS_CLUSTER_ENCRYPTED_AT_REST": ManagedRule(("RDS.27",), "Aurora clusters are encrypted", ("AWS::RDS::DBCluster",)),
         "RDS_CLUSTER_DELETION_PROTECTION_ENABLED": ManagedRule(("RDS.7",), "Aurora clusters have deletion protection", ("AWS::RDS::DBCluster",)),
         "RDS_INSTANCE_PUBLIC_ACCESS_CHECK": ManagedRule(("RDS.2",), "Database instances are not public", ("AWS::RDS::DBInstance",)),
         "SECRETSMANAGER_ROTATION_ENABLED_CHECK": ManagedRule(("SecretsManager.1",), "Secrets rotate", ("AWS::SecretsManager::Secret",)),
         "ECR_PRIVATE_IMAGE_SCANNING_ENABLED": ManagedRule(("ECR.1",), "Images are scanned", ("AWS::ECR::Repository",)),
         "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED": ManagedRule(("ECR.2",), "Image tags are immutable", ("AWS::ECR::Repository",)),
-        "CW_LOGGROUP_RETENTION_PERIOD_CHECK": ManagedRule(("CloudWatch.16",), "Log groups keep a year", ("AWS::Logs::LogGroup",),
-                                                          parameters={"MinRetentionTime": "365"}),
+        "CW_LOGGROUP_RETENTION_PERIOD_CHECK": ManagedRule(("CloudWatch.16",), "Log groups keep a year", parameters={"MinRetentionTime": "365"}),
         "SNS_ENCRYPTED_KMS": ManagedRule(("SNS.1",), "Topics encrypt with KMS", ("AWS::SNS::Topic",)),
         "GUARDDUTY_ENABLED_CENTRALIZED": ManagedRule(("GuardDuty.1",), "GuardDuty is enabled"),
         "CLOUDWATCH_ALARM_ACTION_CHECK": ManagedRule(

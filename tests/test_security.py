@@ -450,3 +450,14 @@ def test_support_role_with_aws_support_access(prod) -> None:
     attachment = prod.named("vitality-prod-security-support-AWSSupportAccess")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AWSSupportAccess"
     assert attachment.inputs["role"] == role.outputs["name"]
+
+
+def test_a_dev_environment_owning_the_baseline_keeps_the_audit_bucket_deletable() -> None:
+    contact = {"name": "Security Team", "email": "security@example.com", "phone": "+1-206-555-0100", "title": "Security Lead"}
+    capture = capture_for("dev", overrides={"vitality:security.accountBaseline": True, "vitality:security.securityContact": contact})
+    bucket = capture.named("vitality-dev-security-audit")
+    assert not bucket.protect and bucket.inputs["forceDestroy"] is True and "objectLockEnabled" not in bucket.inputs
+    assert capture.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") == []
+    assert capture.one("aws:cloudtrail/trail:Trail").inputs["name"] == "vitality-dev-trail"
+    remediations = capture.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration")
+    assert remediations and all(r.inputs["automatic"] is False for r in remediations)
