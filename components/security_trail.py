@@ -313,7 +313,7 @@ def cis_alarms(name: str, ctx: StackContext, parent: pulumi.Resource, group: aws
             opts=child(group),
         )
         metric_alarm(
-            f"{name}-cis-{slug}",
+            f"{name}-cis-{slug}-alarm",
             ctx,
             COMPONENT,
             metric_filter,
