@@ -10,6 +10,7 @@ from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
 from components.registry import Registry, RegistryArgs
+from components.security import Security, SecurityArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -34,8 +35,10 @@ ctx = StackContext(
     base_tags=base_tags,
 )
 prefix = settings.name_prefix
+# the audit key policy admits exactly this trail, and the security component creates it under this name
+trail_name = f"{prefix}-trail"
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=f"{prefix}-trail"), components)
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -97,6 +100,19 @@ api = Api(
     ),
     components,
 )
+security = Security(
+    f"{prefix}-security",
+    SecurityArgs(
+        ctx=ctx,
+        settings=settings.security,
+        audit_key=encryption.audit,
+        logs_key=encryption.logs,
+        topics=alerting.topics,
+        log_retention_days=settings.observability.log_retention_days,
+        trail_name=trail_name,
+    ),
+    components,
+)
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
@@ -120,3 +136,7 @@ pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
 pulumi.export("apiUrl", api.url)
+if settings.security.account_baseline:
+    pulumi.export("trailArn", security.trail_arn)
+    pulumi.export("auditBucketName", security.audit_bucket_name)
+    pulumi.export("securityHubStandards", security.standards_arns)
