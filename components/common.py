@@ -373,10 +373,10 @@ def metric_alarm(
     parent: pulumi.Resource,
     *,
     description: str,
-    namespace: str,
-    metric_name: str,
-    dimensions: Mapping[str, pulumi.Input[str]],
-    statistic: str,
+    namespace: Optional[str] = None,
+    metric_name: Optional[str] = None,
+    dimensions: Optional[Mapping[str, pulumi.Input[str]]] = None,
+    statistic: Optional[str] = None,
     threshold: float,
     comparison: str,
     topic_arn: pulumi.Input[str],
@@ -386,20 +386,28 @@ def metric_alarm(
     treat_missing_data: str = "notBreaching",
     region: Optional[str] = None,
     severity: str = "warning",
+    metric_queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (),
 ) -> aws.cloudwatch.MetricAlarm:
-    """One CloudWatch alarm that notifies the topic on ALARM and on OK (percentiles go to extended_statistic)."""
-    percentile = statistic.startswith("p")
+    """One CloudWatch alarm that notifies the topic on ALARM and on OK (percentiles go to extended_statistic).
+
+    Either a single metric (namespace, metric_name, dimensions, statistic) or metric math (`metric_queries`,
+    exactly one of them with return_data=True; period and statistic then live in the queries)."""
+    if bool(metric_queries) == (metric_name is not None):
+        raise ValueError(f"alarm {name}: give either metric_name or metric_queries")
+    single = not metric_queries
+    percentile = single and statistic is not None and statistic.startswith("p")
     return aws.cloudwatch.MetricAlarm(
         name,
         alarm_description=description,
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions=dict(dimensions),
-        statistic=None if percentile else statistic,
+        namespace=namespace if single else None,
+        metric_name=metric_name if single else None,
+        dimensions=dict(dimensions or {}) if single else None,
+        statistic=None if percentile or not single else statistic,
         extended_statistic=statistic if percentile else None,
+        metric_queries=list(metric_queries) or None,
         threshold=threshold,
         comparison_operator=comparison,
-        period=period,
+        period=period if single else None,
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
         treat_missing_data=treat_missing_data,
@@ -477,3 +485,6 @@ class FrontendTargets:
     web_acl_name: pulumi.Output[str]
     web_acl_metric_name: str
     waf_log_group_name: pulumi.Output[str]
+    # True when the Frontend already enabled CloudFront's additional metrics (cloudfront.MonitoringSubscription);
+    # otherwise Observability subscribes, because the OriginLatency alarm needs those metrics.
+    additional_metrics: bool = False

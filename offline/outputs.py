@@ -104,6 +104,24 @@ _EXTRAS: dict[str, Extra] = {
         "mainRouteTableId": f"rtb-{_hex(n + 'main')}",
         "defaultNetworkAclId": f"acl-{_hex(n + 'acl')}",
     },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda n, i, r, id_: {
+        "name": i.get("name") or id_,
+        "arn": f"arn:aws:cloudwatch:{r}:{ACCOUNT_ID}:alarm:{i.get('name') or id_}",
+    },
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": lambda n, i, r, id_: {
+        "alarmName": i.get("alarmName") or id_,
+        "arn": f"arn:aws:cloudwatch:{r}:{ACCOUNT_ID}:alarm:{i.get('alarmName') or id_}",
+    },
+    "aws:cloudwatch/dashboard:Dashboard": lambda n, i, r, id_: {
+        "dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{i.get('dashboardName')}",
+    },
+    "aws:rum/appMonitor:AppMonitor": lambda n, i, r, id_: {
+        "appMonitorId": _uuid(n),
+        "arn": f"arn:aws:rum:{r}:{ACCOUNT_ID}:appmonitor/{i.get('name') or id_}",
+    },
+    "aws:xray/group:Group": lambda n, i, r, id_: {
+        "arn": f"arn:aws:xray:{r}:{ACCOUNT_ID}:group/{i.get('groupName')}/{_hex(n, 32).upper()}",
+    },
     "aws:rds/subnetGroup:SubnetGroup": lambda n, i, r, id_: {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
@@ -122,6 +140,8 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
         id_ = _uuid(name)
     elif typ == "aws:s3/bucket:Bucket":
         id_ = inputs.get("bucket") or physical_name(name).lower()
+    elif typ == "aws:cognito/identityPool:IdentityPool":
+        id_ = f"{region}:{_uuid(name)}"
     elif typ == "aws:rds/subnetGroup:SubnetGroup":
         id_ = inputs.get("name") or physical_name(name, 255).lower()
     else:
