@@ -35,7 +35,7 @@ SERVICES: tuple[Service, ...] = (
     Service("aurora", "Aurora PostgreSQL"),
     Service("api", "API"),
     Service("cdn", "CloudFront", edge=True),
-    Service("waf", "WAF (CloudFront scope)", edge=True),
+    Service("waf", "WAF for CloudFront", edge=True),
     Service("nat", "NAT gateways"),
     Service("rum", "Real-user monitoring"),
 )

@@ -11,17 +11,8 @@ from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.settings import load_settings
+from tests.observability_fakes import FAKE
 
-FAKE = {
-    "cluster": "vitality-cluster-1a2b3c4",
-    "apprunner_name": "vitality-api-5d6e7f8",
-    "apprunner_id": "0123456789abcdef0123456789abcdef",
-    "ecs_cluster": "vitality-api-cluster-9a8b7c6",
-    "ecs_service": "vitality-api-svc-5d4e3f2",
-    "distribution": "E2QWRUHAPOMQZL",
-    "waf_metric": "vitalitywebacl",
-    "waf_log_group": "aws-waf-logs-vitality-1234567",
-}
 
 settings = load_settings()
 provider = aws.Provider("aws", region=settings.region, default_tags=aws.ProviderDefaultTagsArgs(tags=settings.base_tags))
