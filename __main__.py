@@ -4,10 +4,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
+from components.api import Api, ApiArgs
 from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
+from components.registry import Registry, RegistryArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -70,6 +72,32 @@ database = Database(
     components,
 )
 
+registry = Registry(
+    f"{prefix}-registry",
+    RegistryArgs(
+        ctx=ctx,
+        settings=settings.registry,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
+api = Api(
+    f"{prefix}-api",
+    ApiArgs(
+        ctx=ctx,
+        settings=settings.api,
+        repository=registry.api,
+        database=database.connection,
+        private_subnet_ids=network.private_subnet_ids,
+        app_security_group_id=network.app_security_group_id,
+        data_key=encryption.data,
+        logs_key=encryption.logs,
+        log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
+
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
@@ -83,9 +111,12 @@ pulumi.export(
     "kmsKeyArns",
     {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
 )
+pulumi.export("repositoryUrl", registry.api.url)
+pulumi.export("repositoryUrls", registry.repository_urls)
 pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
 pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("apiUrl", api.url)

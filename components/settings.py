@@ -221,6 +221,19 @@ LOG_RETENTION_DAYS = (
 
 NAT_MODES = ("none", "single", "per_az", "regional")
 API_PLATFORMS = ("apprunner", "ecs-express")
+API_CPU_UNITS = (256, 512, 1024, 2048, 4096)
+# App Runner's instance sizes (CreateService InstanceConfiguration): cpu units -> memory MiB.
+APPRUNNER_SIZES = {256: (512, 1024), 512: (1024,), 1024: (2048, 3072, 4096), 2048: (4096, 6144), 4096: (8192, 10240, 12288)}
+# Fargate task sizes, capped at the 8192 MiB the ECS Express provider documents.
+FARGATE_SIZES = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 8193, 1024)),
+    4096: (8192,),
+}
+PLATFORM_SIZES = {"apprunner": APPRUNNER_SIZES, "ecs-express": FARGATE_SIZES}
+_REPO_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 
 
@@ -552,6 +565,106 @@ _API = Section(
         ),
         Key("minInstances", "integer", "Minimum running instances.", default=1, allowed="1 to 25", check=lambda v: 1 <= v <= 25),
         Key("maxInstances", "integer", "Maximum running instances.", default=4, allowed="1 to 25, at least minInstances", check=lambda v: 1 <= v <= 25),
+        Key(
+            "maxConcurrency",
+            "integer",
+            "Concurrent requests per instance before App Runner scales out; ECS Express scales on requests per "
+            "task per minute at 60 times this value.",
+            default=100,
+            allowed="1 to 200",
+            check=lambda v: 1 <= v <= 200,
+        ),
+        Key(
+            "cpu",
+            "integer",
+            "CPU units per instance or task (1024 = 1 vCPU).",
+            default=1024,
+            allowed="256, 512, 1024, 2048 or 4096, in a combination with memory the platform accepts",
+            check=lambda v: v in API_CPU_UNITS,
+        ),
+        Key(
+            "memory",
+            "integer",
+            "Memory per instance or task in MiB.",
+            default=2048,
+            allowed="a size in MiB the platform accepts for api.cpu (see docs/api.md)",
+            check=lambda v: 512 <= v <= 30720,
+        ),
+        Key(
+            "port",
+            "integer",
+            "Port the container listens on.",
+            default=8080,
+            allowed="1024 to 65535",
+            check=lambda v: 1024 <= v <= 65535,
+        ),
+        Key(
+            "healthCheckPath",
+            "string",
+            "HTTP path the platform probes for health.",
+            default="/health",
+            allowed="an absolute path of at most 51 characters from [A-Za-z0-9._~/-], e.g. /health",
+            check=lambda v: re.fullmatch(r"/[A-Za-z0-9._~/-]{0,50}", v) is not None,
+        ),
+    ),
+)
+
+_REGISTRY = Section(
+    "registry",
+    "Private ECR repositories for the service images.",
+    (
+        Key(
+            "repositories",
+            "array",
+            "Repository short names, one private repository each (named <project>-<stack>/<name>). The API pulls "
+            "from the one named api.",
+            default=["api"],
+            allowed="1 to 20 distinct lower-case names ([a-z0-9] separated by . _ - or /) including \"api\"",
+            check=lambda v: 1 <= len(v) <= 20 and len(set(v)) == len(v) and "api" in v
+            and _strings(lambda s: len(s) <= 200 and _REPO_NAME_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "mutableTags",
+            "array",
+            "Moving tags that may be overwritten (e.g. latest). Empty: every tag is immutable. Each one becomes an "
+            "exact-match exclusion from tag immutability.",
+            default=[],
+            allowed="up to 5 distinct exact tags ([A-Za-z0-9_][A-Za-z0-9_.-]*, no wildcards) that start with no "
+            "release or protected prefix",
+            check=lambda v: len(v) <= 5 and len(set(v)) == len(v) and _strings(lambda s: _TAG_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "releaseTagPrefixes",
+            "array",
+            "Tag prefixes of release images; the newest keepReleaseImages of each prefix are kept.",
+            default=["v"],
+            allowed="1 to 5 distinct tag prefixes ([A-Za-z0-9_][A-Za-z0-9_.-]*)",
+            check=lambda v: 1 <= len(v) <= 5 and len(set(v)) == len(v) and _strings(lambda s: _TAG_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "keepReleaseImages",
+            "integer",
+            "How many release images to keep per release prefix; older ones expire.",
+            default=30,
+            allowed="1 to 1000",
+            check=lambda v: 1 <= v <= 1000,
+        ),
+        Key(
+            "protectedTagPrefixes",
+            "array",
+            "Tag prefixes of images that never expire (e.g. images that ran in prod, kept for audit).",
+            default=["prod-"],
+            allowed="up to 5 distinct tag prefixes ([A-Za-z0-9_][A-Za-z0-9_.-]*) that do not overlap a release prefix",
+            check=lambda v: len(v) <= 5 and len(set(v)) == len(v) and _strings(lambda s: _TAG_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "untaggedExpiryDays",
+            "integer",
+            "Days after push when an untagged image (a superseded build layer set) expires.",
+            default=7,
+            allowed="1 to 365",
+            check=lambda v: 1 <= v <= 365,
+        ),
     ),
 )
 
@@ -654,7 +767,7 @@ _SECURITY = Section(
     ),
 )
 
-SECTIONS: tuple[Section, ...] = (_NETWORK, _DATABASE, _API, _FRONTEND, _OBSERVABILITY, _SECURITY)
+SECTIONS: tuple[Section, ...] = (_NETWORK, _DATABASE, _API, _REGISTRY, _FRONTEND, _OBSERVABILITY, _SECURITY)
 
 # Provider keys the program reads (declared in the stack files, not typed in Pulumi.yaml).
 PROVIDER_KEYS = ("aws:region",)
@@ -741,6 +854,26 @@ class ApiSettings:
     image: str
     min_instances: int
     max_instances: int
+    max_concurrency: int
+    cpu: int
+    memory: int
+    port: int
+    health_check_path: str
+
+    @property
+    def public_image(self) -> bool:
+        """A full public reference (the bootstrap image), not a tag or digest in the API repository."""
+        return "/" in self.image
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    repositories: tuple[str, ...]
+    mutable_tags: tuple[str, ...]
+    release_tag_prefixes: tuple[str, ...]
+    keep_release_images: int
+    protected_tag_prefixes: tuple[str, ...]
+    untagged_expiry_days: int
 
 
 @dataclass(frozen=True)
@@ -775,6 +908,7 @@ class Settings:
     network: NetworkSettings
     database: DatabaseSettings
     api: ApiSettings
+    registry: RegistrySettings
     frontend: FrontendSettings
     observability: ObservabilitySettings
     security: SecuritySettings
@@ -1080,6 +1214,7 @@ def _database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
 
 
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+PUBLIC_ECR = "public.ecr.aws"
 _DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
 _IMAGE_REF_RE = re.compile(
     r"(?P<repo>[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:\d+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)"
@@ -1097,8 +1232,16 @@ def _api(problems: _Problems, raw: Any) -> Optional[ApiSettings]:
     v = r.values
     if r.ok("image") and not is_image_reference(v["image"]):
         r.fail("image", _API.key("image").allowed, "v1.0.0")
+    elif r.ok("image") and "/" in v["image"] and not v["image"].startswith(PUBLIC_ECR + "/"):
+        r.fail("image", f"a tag or digest in the API repository, or a public image on {PUBLIC_ECR} (the only public "
+               "registry App Runner pulls from)", "v1.0.0")
     if r.ok("minInstances", "maxInstances") and v["minInstances"] > v["maxInstances"]:
         r.fail("maxInstances", f"at least api.minInstances ({v['minInstances']})", v["minInstances"])
+    if r.ok("platform", "cpu", "memory"):
+        sizes = PLATFORM_SIZES[v["platform"]]
+        if v["memory"] not in sizes[v["cpu"]]:
+            r.fail("memory", f"for api.cpu {v['cpu']} on {v['platform']}: one of {', '.join(map(str, sizes[v['cpu']]))}",
+                   sizes[v["cpu"]][0])
     if r.bad:
         return None
     return ApiSettings(
@@ -1106,6 +1249,36 @@ def _api(problems: _Problems, raw: Any) -> Optional[ApiSettings]:
         image=v["image"],
         min_instances=v["minInstances"],
         max_instances=v["maxInstances"],
+        max_concurrency=v["maxConcurrency"],
+        cpu=v["cpu"],
+        memory=v["memory"],
+        port=v["port"],
+        health_check_path=v["healthCheckPath"],
+    )
+
+
+def _registry(problems: _Problems, raw: Any) -> Optional[RegistrySettings]:
+    r = _Reader(problems, _REGISTRY, raw)
+    v = r.values
+    if r.ok("releaseTagPrefixes", "protectedTagPrefixes"):
+        clash = [(a, b) for a in v["protectedTagPrefixes"] for b in v["releaseTagPrefixes"] if a.startswith(b) or b.startswith(a)]
+        if clash:
+            r.fail("protectedTagPrefixes", f"prefixes that do not overlap a release prefix ({clash[0][0]!r} and {clash[0][1]!r} do)", [])
+    if r.ok("mutableTags", "releaseTagPrefixes", "protectedTagPrefixes"):
+        prefixes = (*v["releaseTagPrefixes"], *v["protectedTagPrefixes"])
+        moving = [t for t in v["mutableTags"] if any(t.startswith(p) for p in prefixes)]
+        if moving:
+            r.fail("mutableTags", f"tags that start with no release or protected prefix ({moving[0]!r} does), so a "
+                   "release tag can never be overwritten", [])
+    if r.bad:
+        return None
+    return RegistrySettings(
+        repositories=tuple(v["repositories"]),
+        mutable_tags=tuple(v["mutableTags"]),
+        release_tag_prefixes=tuple(v["releaseTagPrefixes"]),
+        keep_release_images=v["keepReleaseImages"],
+        protected_tag_prefixes=tuple(v["protectedTagPrefixes"]),
+        untagged_expiry_days=v["untaggedExpiryDays"],
     )
 
 
@@ -1211,6 +1384,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
         "network": _network(problems, section_raw["network"], region),
         "database": _database(problems, section_raw["database"]),
         "api": _api(problems, section_raw["api"]),
+        "registry": _registry(problems, section_raw["registry"]),
         "frontend": _frontend(problems, section_raw["frontend"]),
         "observability": _observability(problems, section_raw["observability"]),
         "security": _security(problems, section_raw["security"]),

@@ -122,6 +122,52 @@ _EXTRAS: dict[str, Extra] = {
     "aws:xray/group:Group": lambda n, i, r, id_: {
         "arn": f"arn:aws:xray:{r}:{ACCOUNT_ID}:group/{i.get('groupName')}/{_hex(n, 32).upper()}",
     },
+    "aws:ecr/repository:Repository": lambda n, i, r, id_: {
+        "name": id_,
+        "arn": f"arn:aws:ecr:{r}:{ACCOUNT_ID}:repository/{id_}",
+        "registryId": ACCOUNT_ID,
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{r}.amazonaws.com/{id_}",
+    },
+    "aws:apprunner/service:Service": lambda n, i, r, id_: {
+        "serviceId": _hex(n, 32),
+        "serviceName": i.get("serviceName") or physical_name(n, 40),
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:service/{i.get('serviceName') or physical_name(n, 40)}/{_hex(n, 32)}",
+        "serviceUrl": f"{_hex(n + 'url', 10)}.{r}.awsapprunner.com",
+        "status": "RUNNING",
+    },
+    "aws:apprunner/vpcConnector:VpcConnector": lambda n, i, r, id_: {
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:vpcconnector/{physical_name(n, 40)}/1/{_hex(n, 32)}",
+        "vpcConnectorName": i.get("vpcConnectorName") or physical_name(n, 40),
+        "vpcConnectorRevision": 1,
+    },
+    "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion": lambda n, i, r, id_: {
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:autoscalingconfiguration/{physical_name(n, 32)}/1/{_hex(n, 32)}",
+        "autoScalingConfigurationName": i.get("autoScalingConfigurationName") or physical_name(n, 32),
+        "autoScalingConfigurationRevision": 1,
+    },
+    "aws:apprunner/observabilityConfiguration:ObservabilityConfiguration": lambda n, i, r, id_: {
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:observabilityconfiguration/{physical_name(n, 32)}/1/{_hex(n, 32)}",
+        "observabilityConfigurationName": i.get("observabilityConfigurationName") or physical_name(n, 32),
+    },
+    "aws:wafv2/webAcl:WebAcl": lambda n, i, r, id_: {
+        "arn": f"arn:aws:wafv2:{r}:{ACCOUNT_ID}:{'global' if i.get('scope') == 'CLOUDFRONT' else 'regional'}/webacl/"
+        f"{i.get('name') or physical_name(n, 128)}/{_uuid(n)}",
+        "name": i.get("name") or physical_name(n, 128),
+    },
+    "aws:ecs/cluster:Cluster": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 255),
+        "arn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:cluster/{i.get('name') or physical_name(n, 255)}",
+    },
+    "aws:ecs/expressGatewayService:ExpressGatewayService": lambda n, i, r, id_: {
+        "serviceName": i.get("serviceName") or physical_name(n, 255),
+        "serviceArn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:service/{i.get('cluster') or 'default'}/"
+        f"{i.get('serviceName') or physical_name(n, 255)}",
+        "ingressPaths": [{"accessType": "PUBLIC", "endpoint": f"https://{_hex(n, 12)}.ecs.{r}.on.aws"}],
+    },
+    "random:index/randomPassword:RandomPassword": lambda n, i, r, id_: {
+        "result": _hex(n + "secret", 48),
+        "bcryptHash": "$2a$10$" + _hex(n + "bcrypt", 53),
+    },
     "aws:rds/cluster:Cluster": lambda n, i, r, id_: _rds_cluster(n, i, r, id_),
     "aws:rds/clusterInstance:ClusterInstance": lambda n, i, r, id_: {
         "identifier": id_,
