@@ -43,6 +43,12 @@ pulumi.export("frontendUrl", frontend.url)
 pulumi.export("distributionId", frontend.distribution_id)
 pulumi.export("webAclArn", frontend.web_acl_arn)
 pulumi.export("siteBucketName", frontend.site_bucket_name)
+t = frontend.targets
+pulumi.export("frontendTargets", {{
+    "distributionId": t.distribution_id, "distributionDomain": t.distribution_domain, "siteDomain": t.site_domain,
+    "url": t.url, "webAclName": t.web_acl_name, "webAclMetricName": t.web_acl_metric_name,
+    "wafLogGroupName": t.waf_log_group_name,
+}})
 '''
 
 _CACHE: dict[str, Capture] = {}
