@@ -1,4 +1,5 @@
-"""Runs the real program plus a Frontend built on a stand-in ApiOrigin (component-level test, no Api needed)."""
+"""A minimal program with only what the Frontend needs and a stand-in ApiOrigin: proves the component depends on
+the typed view alone (no Api, Database or Network), and lets tests read its `targets` view."""
 
 from __future__ import annotations
 
@@ -15,35 +16,42 @@ API_DOMAIN = "stand-in.us-west-2.awsapprunner.com"
 VERIFY_SECRET = "stand-in-origin-verify-secret"
 
 PROGRAM = f'''
-import runpy
 import pulumi
-from components.common import ApiOrigin
+import pulumi_aws as aws
+from components.common import ApiOrigin, StackContext
+from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
+from components.settings import load_settings
 
-g = runpy.run_path({str(ROOT / "__main__.py")!r}, run_name="__main__")
+settings = load_settings()
+prefix = settings.name_prefix
+provider = aws.Provider("aws", region=settings.region, default_tags=aws.ProviderDefaultTagsArgs(tags=settings.base_tags))
+components = pulumi.ResourceOptions(providers=[provider])
+ctx = StackContext(
+    project=settings.project, stack=settings.stack, environment=settings.environment, region=settings.region,
+    account_id=aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
+    partition="aws", base_tags=settings.base_tags,
+)
+encryption = Encryption(f"{{prefix}}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=f"{{prefix}}-trail"), components)
 api = ApiOrigin(
     domain=pulumi.Output.from_input({API_DOMAIN!r}),
     url=pulumi.Output.from_input("https://" + {API_DOMAIN!r}),
     verify_header_name="X-Origin-Verify",
     verify_header_value=pulumi.Output.secret({VERIFY_SECRET!r}),
 )
-settings, encryption = g["settings"], g["encryption"]
 frontend = Frontend(
-    f"{{g['prefix']}}-web",
+    f"{{prefix}}-web",
     FrontendArgs(
-        ctx=g["ctx"],
+        ctx=ctx,
         settings=settings.frontend,
         api=api,
         edge_logs_key=encryption.edge_logs,
         log_retention_days=settings.observability.log_retention_days,
     ),
-    g["components"],
+    components,
 )
-pulumi.export("frontendUrl", frontend.url)
-pulumi.export("distributionId", frontend.distribution_id)
-pulumi.export("webAclArn", frontend.web_acl_arn)
-pulumi.export("siteBucketName", frontend.site_bucket_name)
 t = frontend.targets
+pulumi.export("frontendUrl", frontend.url)
 pulumi.export("frontendTargets", {{
     "distributionId": t.distribution_id, "distributionDomain": t.distribution_domain, "siteDomain": t.site_domain,
     "url": t.url, "webAclName": t.web_acl_name, "webAclMetricName": t.web_acl_metric_name,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from offline import UNKNOWN, Capture, Resource
-from tests.conftest import policy, statements
-from tests.frontend_harness import VERIFY_SECRET, frontend_capture
+from tests.conftest import capture_for, policy, statements
+from tests.frontend_harness import API_DOMAIN, VERIFY_SECRET, frontend_capture
 
 DOMAIN = "app.vitality.example"
 ZONE = "Z0123456789ABCDEFGHIJ"
@@ -45,6 +45,13 @@ def variant(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def fe(stack: str, variant: str) -> Capture:
+    """The whole program (Frontend wired to the real Api)."""
+    return capture_for(stack, overrides=CUSTOM_DOMAIN if variant == "custom-domain" else None)
+
+
+@pytest.fixture
+def component(stack: str, variant: str) -> Capture:
+    """The Frontend alone, on a stand-in ApiOrigin."""
     return frontend_capture(stack, overrides=CUSTOM_DOMAIN if variant == "custom-domain" else None)
 
 
@@ -59,6 +66,11 @@ def bucket(capture: Capture, suffix: str) -> Resource:
 
 def of_bucket(capture: Capture, typ: str, b: Resource) -> Resource:
     return next(r for r in capture.of_type(typ) if r.inputs.get("bucket") == b.id)
+
+
+def web_acl(capture: Capture) -> Resource:
+    (acl,) = [r for r in capture.of_type(WEB_ACL) if r.inputs.get("scope") == "CLOUDFRONT"]
+    return acl
 
 
 def distribution(capture: Capture) -> Resource:
@@ -209,7 +221,7 @@ def test_distribution_basics(fe: Capture) -> None:
     assert all(b["compress"] is True for b in behaviors(fe))
     assert "loggingConfig" not in d  # legacy logging needs bucket ACLs (see v2 delivery below)
     assert "customErrorResponses" not in d  # would turn API errors into 200 index.html
-    assert d["webAclId"] == fe.one(WEB_ACL).outputs["arn"]
+    assert d["webAclId"] == web_acl(fe).outputs["arn"]
 
 
 def test_s3_origin_uses_origin_access_control(fe: Capture) -> None:
@@ -231,13 +243,31 @@ def test_s3_origin_uses_origin_access_control(fe: Capture) -> None:
 
 def test_api_origin_is_https_only_with_the_origin_verify_secret(fe: Capture) -> None:
     api = origin(fe, "api")
-    assert api["domainName"] == "stand-in.us-west-2.awsapprunner.com"
+    service = fe.one("aws:apprunner/service:Service")  # apprunner is both stacks' platform
+    assert api["domainName"] == service.outputs["serviceUrl"]
     config = api["customOriginConfig"]
     assert config["originProtocolPolicy"] == "https-only"
     assert config["originSslProtocols"] == ["TLSv1.2"]
-    assert api["customHeaders"] == [{"name": "X-Origin-Verify", "value": VERIFY_SECRET}]
+    secret = fe.one("random:index/randomPassword:RandomPassword")
+    assert api["customHeaders"] == [{"name": "X-Origin-Verify", "value": secret.outputs["result"]}]
     origins = distribution(fe).inputs["origins"]
     assert isinstance(origins, dict) and SECRET_SIG in origins, "the origin-verify secret must stay a secret"
+
+
+def test_api_origin_follows_the_ecs_express_platform() -> None:
+    fe = capture_for("dev", overrides={"vitality:api.platform": "ecs-express"})
+    api = origin(fe, "api")
+    (ingress,) = fe.one("aws:ecs/expressGatewayService:ExpressGatewayService").outputs["ingressPaths"]
+    assert api["domainName"] == ingress["endpoint"].split("://", 1)[1]
+    assert api["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+
+
+def test_component_needs_only_the_api_origin_view(component: Capture) -> None:
+    assert not component.of_type("aws:apprunner/service:Service")
+    api = origin(component, "api")
+    assert api["domainName"] == API_DOMAIN
+    assert api["customHeaders"] == [{"name": "X-Origin-Verify", "value": VERIFY_SECRET}]
+    assert {b["viewerProtocolPolicy"] for b in behaviors(component)} == {"redirect-to-https"}
 
 
 def test_api_behavior_is_uncached_and_forwards_everything_but_host(fe: Capture) -> None:
@@ -339,7 +369,7 @@ def test_alias_records_for_ipv4_and_ipv6(fe: Capture, variant: str) -> None:
 
 
 def test_newer_viewer_tls_policy_from_config() -> None:
-    fe = frontend_capture("dev", overrides={**CUSTOM_DOMAIN, "vitality:frontend.minimumProtocolVersion": "TLSv1.3_2025"})
+    fe = capture_for("dev", overrides={**CUSTOM_DOMAIN, "vitality:frontend.minimumProtocolVersion": "TLSv1.3_2025"})
     assert distribution(fe).inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.3_2025"
 
 
@@ -349,11 +379,11 @@ def test_newer_viewer_tls_policy_from_config() -> None:
 
 
 def rules(capture: Capture) -> dict[str, dict[str, Any]]:
-    return {r["name"]: r for r in capture.one(WEB_ACL).inputs["rules"]}
+    return {r["name"]: r for r in web_acl(capture).inputs["rules"]}
 
 
 def test_web_acl_is_cloudfront_scope_in_us_east_1(fe: Capture) -> None:
-    acl = fe.one(WEB_ACL)
+    acl = web_acl(fe)
     assert acl.inputs["scope"] == "CLOUDFRONT" and acl.inputs["region"] == EDGE
     assert acl.inputs["defaultAction"] == {"allow": {}}
     assert acl.outputs["arn"].startswith(f"arn:aws:wafv2:{EDGE}:111122223333:global/webacl/")
@@ -390,7 +420,7 @@ def test_default_rules_and_metrics(fe: Capture) -> None:
 
 
 def test_ip_sets_geo_blocking_and_overrides_from_config() -> None:
-    fe = frontend_capture(
+    fe = capture_for(
         "prod",
         overrides={
             "vitality:frontend.allowedIpCidrs": ["203.0.113.0/24", "2001:db8::/32"],
@@ -429,8 +459,12 @@ def test_ip_sets_geo_blocking_and_overrides_from_config() -> None:
 
 
 def test_waf_logs_to_an_encrypted_us_east_1_log_group(fe: Capture) -> None:
-    logging = fe.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").inputs
-    assert logging["region"] == EDGE and logging["resourceArn"] == fe.one(WEB_ACL).outputs["arn"]
+    (logging,) = [
+        r.inputs
+        for r in fe.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+        if r.inputs["resourceArn"] == web_acl(fe).outputs["arn"]
+    ]
+    assert logging["region"] == EDGE and logging["resourceArn"] == web_acl(fe).outputs["arn"]
     (destination,) = logging["logDestinationConfigs"]
     group = fe.resolve(destination)
     assert group is not None and group.type == "aws:cloudwatch/logGroup:LogGroup"
@@ -461,14 +495,14 @@ def test_waf_logs_to_an_encrypted_us_east_1_log_group(fe: Capture) -> None:
 def test_outputs(fe: Capture) -> None:
     d = distribution(fe)
     assert fe.outputs["distributionId"] == d.id
-    assert fe.outputs["webAclArn"] == fe.one(WEB_ACL).outputs["arn"]
+    assert fe.outputs["webAclArn"] == web_acl(fe).outputs["arn"]
     assert fe.outputs["siteBucketName"] == bucket(fe, "-site").outputs["bucket"]
     assert fe.outputs["frontendUrl"].startswith("https://")
 
 
 @pytest.mark.parametrize("overrides", [None, CUSTOM_DOMAIN], ids=["default-domain", "custom-domain"])
 def test_preview_with_unknown_outputs(stack: str, overrides: Any) -> None:
-    fe = frontend_capture(stack, preview=True, overrides=overrides)
+    fe = capture_for(stack, preview=True, overrides=overrides)
     assert fe.one(DISTRIBUTION).inputs["defaultRootObject"] == "index.html"
     for key in ("distributionId", "webAclArn", "siteBucketName"):
         assert fe.outputs[key] == UNKNOWN, key
@@ -476,9 +510,10 @@ def test_preview_with_unknown_outputs(stack: str, overrides: Any) -> None:
     assert fe.outputs["frontendUrl"] == expected
 
 
-def test_targets_for_observability(fe: Capture, variant: str) -> None:
+def test_targets_for_observability(component: Capture, variant: str) -> None:
+    fe = component
     targets = fe.outputs["frontendTargets"]
-    d, acl = distribution(fe), fe.one(WEB_ACL)
+    d, acl = distribution(fe), web_acl(fe)
     assert targets["distributionId"] == d.id
     assert targets["distributionDomain"] == d.outputs["domainName"]
     assert targets["siteDomain"] == (DOMAIN if variant == "custom-domain" else d.outputs["domainName"])
