@@ -219,12 +219,32 @@ class LifecycleRule:
 @dataclass
 class HardenedBucket:
     bucket: aws.s3.Bucket
-    policy: aws.s3.BucketPolicy
+    policy: Optional[aws.s3.BucketPolicy]  # None only between hardened_bucket(defer_policy=True) and attach_policy
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     # every sub-resource of the bucket; a writer that depends on the policy (CloudTrail, Config, CloudFront)
     # should depend on these so that it never sees a half-configured bucket
     ready: list[pulumi.Resource]
+    logical_name: str = ""
+    region: Optional[str] = None
+    public_block: Optional[aws.s3.BucketPublicAccessBlock] = None
+
+    def attach_policy(self, statements: Sequence[Statement] = ()) -> aws.s3.BucketPolicy:
+        """The bucket policy: deny non-TLS and old TLS, plus the caller's statements. hardened_bucket calls it,
+        unless defer_policy=True lets the caller first create what the statements name (e.g. the CloudFront
+        distribution whose ARN an OAC read grant needs, while the distribution needs the bucket)."""
+        if self.policy is not None:
+            raise ValueError(f"{self.logical_name} already has its bucket policy")
+        self.policy = aws.s3.BucketPolicy(
+            f"{self.logical_name}-policy",
+            bucket=self.bucket.id,
+            policy=policy_json([deny_insecure_transport(self.bucket.arn), deny_old_tls(self.bucket.arn), *statements]),
+            region=self.region,
+            # a policy write fails while Block Public Access is still being applied
+            opts=child(self.bucket, depends_on=[self.public_block] if self.public_block else []),
+        )
+        self.ready.append(self.policy)
+        return self.policy
 
 
 def hardened_bucket(
@@ -243,10 +263,14 @@ def hardened_bucket(
     object_ownership: str = "BucketOwnerEnforced",
     object_lock_enabled: bool = False,
     region: Optional[str] = None,
+    defer_policy: bool = False,
 ) -> HardenedBucket:
     """A private bucket: all four public-access blocks, ACLs disabled, default encryption, versioning,
     lifecycle, a policy that denies non-TLS requests (plus the caller's statements), optional access logs.
-    Stateful: protected in prod and force-destroyable only in dev."""
+    Stateful: protected in prod and force-destroyable only in dev. With defer_policy=True the caller adds the
+    policy later with `attach_policy(statements)` (and `statements` must be empty here)."""
+    if defer_policy and statements:
+        raise ValueError("with defer_policy=True pass the statements to attach_policy")
     keep = ctx.protect if protect is None else protect
     bucket = aws.s3.Bucket(
         name,
@@ -325,16 +349,13 @@ def hardened_bucket(
                 opts=opts,
             )
         )
-    policy = aws.s3.BucketPolicy(
-        f"{name}-policy",
-        bucket=bucket.id,
-        policy=policy_json([deny_insecure_transport(bucket.arn), deny_old_tls(bucket.arn), *statements]),
-        region=region,
-        # a policy write fails while Block Public Access is still being applied
-        opts=child(bucket, depends_on=[public_block]),
+    hardened = HardenedBucket(
+        bucket=bucket, policy=None, arn=bucket.arn, name=bucket.bucket, ready=ready,
+        logical_name=name, region=region, public_block=public_block,
     )
-    ready.append(policy)
-    return HardenedBucket(bucket=bucket, policy=policy, arn=bucket.arn, name=bucket.bucket, ready=ready)
+    if not defer_policy:
+        hardened.attach_policy(statements)
+    return hardened
 
 
 def _lifecycle_rule(rule: LifecycleRule, versioned: bool) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
