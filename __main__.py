@@ -10,6 +10,7 @@ from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.settings import load_settings
 
@@ -110,6 +111,23 @@ frontend = Frontend(
     ),
     components,
 )
+observability = Observability(
+    f"{prefix}-obs",
+    ObservabilityArgs(
+        ctx=ctx,
+        settings=settings.observability,
+        network=settings.network,
+        nat_gateway_ids=network.nat_gateway_ids,
+        database=database.targets,
+        api=api.targets,
+        frontend=frontend.targets,
+        topics=alerting.topics,
+        edge_topics=alerting.edge_topics,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
@@ -138,3 +156,7 @@ pulumi.export("distributionId", frontend.distribution_id)
 pulumi.export("webAclArn", frontend.web_acl_arn)
 pulumi.export("siteBucketName", frontend.site_bucket_name)
 pulumi.export("frontendLogBucketName", frontend.log_bucket_name)
+pulumi.export("dashboardName", observability.dashboard_name)
+pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
+pulumi.export("identityPoolId", observability.identity_pool_id)
+pulumi.export("rumRegion", observability.rum_region)

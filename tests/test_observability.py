@@ -4,10 +4,7 @@ RUM, tracing, queries, budget and canaries, for both stacks and in preview."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -23,31 +20,45 @@ from components.alarm_catalog import (
 )
 from components.observability import nat_gateway_keys
 from components.settings import load_settings
-from offline import UNKNOWN, Capture, Resource, run
-from offline.stack_config import ROOT, load_stack_config
-from tests.conftest import policy, statements
-from tests.observability_fakes import FAKE
+from offline import UNKNOWN, Capture, Resource
+from tests.conftest import capture_for, policy, statements
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 EDGE = "us-east-1"
 
-_ROOT: Optional[Path] = None
-_CACHE: dict[tuple[str, bool, str], Capture] = {}
-
-
 def obs(stack: str, preview: bool = False, overrides: Optional[Mapping[str, Any]] = None) -> Capture:
-    """The foundation plus Observability built from typed views (tests/observability_program.py), cached."""
-    global _ROOT
-    if _ROOT is None:
-        _ROOT = Path(tempfile.mkdtemp(prefix="vitality-obs-"))
-        for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
-            os.symlink(ROOT / name, _ROOT / name)
-        os.symlink(ROOT / "tests" / "observability_program.py", _ROOT / "__main__.py")
-    key = (stack, preview, json.dumps(overrides or {}, sort_keys=True))
-    if key not in _CACHE:
-        _CACHE[key] = run(stack, preview=preview, overrides=overrides, root=_ROOT)
-    return _CACHE[key]
+    return capture_for(stack, preview=preview, overrides=overrides)
+
+
+def _only(capture: Capture, typ: str, **match: Any) -> Resource:
+    found = [r for r in capture.of_type(typ) if all(r.inputs.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (typ, match, [r.name for r in found])
+    return found[0]
+
+
+def watched(capture: Capture) -> dict[str, Any]:
+    """The identifiers of the resources Observability must watch, read from the resources themselves."""
+    cluster = capture.one("aws:rds/cluster:Cluster")
+    acl = _only(capture, "aws:wafv2/webAcl:WebAcl", scope="CLOUDFRONT")
+    waf_logs = [g for g in capture.of_type("aws:cloudwatch/logGroup:LogGroup")
+                if str(g.outputs.get("name", "")).startswith("aws-waf-logs-") and g.inputs.get("region") == EDGE]
+    assert len(waf_logs) == 1
+    out: dict[str, Any] = {
+        "cluster": cluster.outputs["clusterIdentifier"],
+        "distribution": capture.one("aws:cloudfront/distribution:Distribution").id,
+        "waf_metric": acl.inputs["visibilityConfig"]["metricName"],
+        "waf_log_group": waf_logs[0].outputs["name"],
+        "site_domain": capture.outputs["frontendUrl"].removeprefix("https://"),
+    }
+    runner = capture.of_type("aws:apprunner/service:Service")
+    if runner:
+        out["apprunner_name"] = runner[0].outputs["serviceName"]
+        out["apprunner_id"] = runner[0].outputs["serviceId"]
+    else:
+        out["ecs_cluster"] = capture.one("aws:ecs/cluster:Cluster").outputs["name"]
+        out["ecs_service"] = capture.one("aws:ecs/expressGatewayService:ExpressGatewayService").outputs["serviceName"]
+    return out
 
 
 def settings_of(capture: Capture):
@@ -154,13 +165,14 @@ def test_dimensions_reference_the_watched_resources(stack_capture: Capture) -> N
     nats = {key: by_name[f"vitality-{stack_capture.stack}-net-nat-{key}"] for key in nat_gateway_keys(s.network)}
     monitor = stack_capture.one("aws:rum/appMonitor:AppMonitor")
     apprunner = s.api.platform == "apprunner"
+    ids = watched(stack_capture)
     expected_by_service = {
-        "aurora": {"DBClusterIdentifier": FAKE["cluster"]},
-        "api": {"ServiceName": FAKE["apprunner_name"], "ServiceID": FAKE["apprunner_id"]}
+        "aurora": {"DBClusterIdentifier": ids["cluster"]},
+        "api": {"ServiceName": ids["apprunner_name"], "ServiceID": ids["apprunner_id"]}
         if apprunner
-        else {"ClusterName": FAKE["ecs_cluster"], "ServiceName": FAKE["ecs_service"]},
-        "cdn": {"DistributionId": FAKE["distribution"], "Region": "Global"},
-        "waf": {"WebACL": FAKE["waf_metric"], "Rule": "ALL"},
+        else {"ClusterName": ids["ecs_cluster"], "ServiceName": ids["ecs_service"]},
+        "cdn": {"DistributionId": ids["distribution"], "Region": "Global"},
+        "waf": {"WebACL": ids["waf_metric"], "Rule": "ALL"},
         "rum": {"application_name": monitor.outputs["name"]},
     }
     for name, (spec, key) in expected_alarms(stack_capture).items():
@@ -313,7 +325,7 @@ def test_rum_monitor_configuration_per_environment(capture_any: Capture) -> None
     assert config["telemetries"] == ["errors", "performance", "http"]
     assert config["enableXray"] is True
     assert config["identityPoolId"] == c.one("aws:cognito/identityPool:IdentityPool").id
-    assert monitor.inputs["domainLists"] == ["d111111abcdef8.cloudfront.net"]
+    assert monitor.inputs["domainLists"] == [watched(c)["site_domain"]]
     assert c.outputs["rumAppMonitorId"] == monitor.outputs["appMonitorId"]
     assert c.outputs["identityPoolId"] == c.one("aws:cognito/identityPool:IdentityPool").id
     assert c.outputs["rumRegion"] == "us-west-2"
@@ -327,11 +339,12 @@ def test_rum_monitor_configuration_per_environment(capture_any: Capture) -> None
 def test_xray_group_sampling_and_encryption(capture_any: Capture) -> None:
     c = capture_any
     s = settings_of(c)
+    ids = watched(c)
     group = c.one("aws:xray/group:Group")
-    assert group.inputs["filterExpression"] == f'service("{FAKE["apprunner_name"]}")'
+    assert group.inputs["filterExpression"] == f'service("{ids["apprunner_name"]}")'
     assert group.inputs["insightsConfiguration"] == {"insightsEnabled": True, "notificationsEnabled": True}
     rule = c.one("aws:xray/samplingRule:SamplingRule")
-    assert rule.inputs["serviceName"] == FAKE["apprunner_name"]
+    assert rule.inputs["serviceName"] == ids["apprunner_name"]
     assert rule.inputs["fixedRate"] == s.observability.trace_sample_rate
     assert len(rule.inputs["ruleName"]) <= 32 and len(group.inputs["groupName"]) <= 32
     encryption = c.of_type("aws:xray/encryptionConfig:EncryptionConfig")
@@ -356,15 +369,16 @@ def test_every_log_group_has_retention_and_a_kms_key(capture_any: Capture) -> No
 
 def test_saved_queries(capture_any: Capture) -> None:
     c = capture_any
+    ids = watched(c)
     queries = {r.inputs["name"].split("/", 1)[1]: r for r in c.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")}
     assert set(queries) == {"api-5xx-by-path", "slow-queries", "waf-blocks-by-rule"}
     assert all(r.inputs["name"].startswith(f"vitality-{c.stack}/") for r in queries.values())
     assert queries["api-5xx-by-path"].inputs["logGroupNames"] == [
-        f"/aws/apprunner/{FAKE['apprunner_name']}/{FAKE['apprunner_id']}/application"]
+        f"/aws/apprunner/{ids['apprunner_name']}/{ids['apprunner_id']}/application"]
     assert "status >= 500" in queries["api-5xx-by-path"].inputs["queryString"]
-    assert queries["slow-queries"].inputs["logGroupNames"] == [f"/aws/rds/cluster/{FAKE['cluster']}/postgresql"]
+    assert queries["slow-queries"].inputs["logGroupNames"] == [f"/aws/rds/cluster/{ids['cluster']}/postgresql"]
     waf = queries["waf-blocks-by-rule"]
-    assert waf.inputs["logGroupNames"] == [FAKE["waf_log_group"]] and waf.inputs["region"] == EDGE
+    assert waf.inputs["logGroupNames"] == [ids["waf_log_group"]] and waf.inputs["region"] == EDGE
     assert 'action = "BLOCK"' in waf.inputs["queryString"] and "terminatingRuleId" in waf.inputs["queryString"]
 
 
@@ -384,7 +398,7 @@ def test_monthly_budget_alerts_forecast_and_actual(capture_any: Capture) -> None
 
 def test_cloudfront_additional_metrics_are_subscribed(capture_any: Capture) -> None:
     sub = capture_any.one("aws:cloudfront/monitoringSubscription:MonitoringSubscription")
-    assert sub.inputs["distributionId"] == FAKE["distribution"]
+    assert sub.inputs["distributionId"] == watched(capture_any)["distribution"]
     status = sub.inputs["monitoringSubscription"]["realtimeMetricsSubscriptionConfig"]["realtimeMetricsSubscriptionStatus"]
     assert status == "Enabled"
 
@@ -411,10 +425,11 @@ def test_canaries_when_enabled() -> None:
     c = obs("dev", overrides={"vitality:observability.synthetics": True})
     canaries = {r.name: r for r in c.of_type("aws:synthetics/canary:Canary")}
     assert set(canaries) == {"vitality-dev-obs-canary-api", "vitality-dev-obs-canary-web"}
+    health = settings_of(c).api.health_check_path
     assert canaries["vitality-dev-obs-canary-api"].inputs["runConfig"]["environmentVariables"] == {
-        "TARGET_URL": "https://api.example.test/healthz"}
+        "TARGET_URL": c.outputs["apiUrl"] + health}
     assert canaries["vitality-dev-obs-canary-web"].inputs["runConfig"]["environmentVariables"] == {
-        "TARGET_URL": "https://d111111abcdef8.cloudfront.net"}
+        "TARGET_URL": c.outputs["frontendUrl"]}
     bucket = c.named("vitality-dev-obs-canary-artifacts")
     sse = c.named("vitality-dev-obs-canary-artifacts-encryption").inputs["rules"][0]
     assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
