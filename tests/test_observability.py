@@ -468,3 +468,17 @@ def test_docs_table_is_current() -> None:
     assert render_docs(text) == text, "run: python -c 'from components.alarm_catalog import write_docs; write_docs()'"
     for spec in CATALOG:
         assert f"`{spec.id}`" in text
+
+
+def test_ecs_express_queries_and_traces_follow_the_platform() -> None:
+    c = obs("prod", overrides={"vitality:api.platform": "ecs-express"})
+    ids = watched(c)
+    service = ids["ecs_service"]
+    assert c.one("aws:xray/group:Group").inputs["filterExpression"] == f'service("{service}")'
+    assert c.one("aws:xray/samplingRule:SamplingRule").inputs["serviceName"] == service
+    query = next(r for r in c.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")
+                 if r.inputs["name"].endswith("/api-5xx-by-path"))
+    (group_name,) = query.inputs["logGroupNames"]
+    api = c.named("vitality-prod-api")
+    groups = [g for g in c.descendants(api.urn) if g.type == "aws:cloudwatch/logGroup:LogGroup"]
+    assert group_name in {g.outputs["name"] for g in groups}
