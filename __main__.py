@@ -11,6 +11,7 @@ from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
 from components.network import Network, NetworkArgs
 from components.registry import Registry, RegistryArgs
+from components.security import Security, SecurityArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -36,7 +37,10 @@ ctx = StackContext(
 )
 prefix = settings.name_prefix
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=f"{prefix}-trail"), components)
+# the audit key policy admits exactly this trail, and the security component creates it under this name
+trail_name = f"{prefix}-trail"
+
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -54,6 +58,19 @@ network = Network(
         settings=settings.network,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
+security = Security(
+    f"{prefix}-security",
+    SecurityArgs(
+        ctx=ctx,
+        settings=settings.security,
+        audit_key=encryption.audit,
+        logs_key=encryption.logs,
+        topics=alerting.topics,
+        log_retention_days=settings.observability.log_retention_days,
+        trail_name=trail_name,
     ),
     components,
 )
@@ -138,3 +155,7 @@ pulumi.export("distributionId", frontend.distribution_id)
 pulumi.export("webAclArn", frontend.web_acl_arn)
 pulumi.export("siteBucketName", frontend.site_bucket_name)
 pulumi.export("frontendLogBucketName", frontend.log_bucket_name)
+if settings.security.account_baseline:
+    pulumi.export("trailArn", security.trail_arn)
+    pulumi.export("auditBucketName", security.audit_bucket_name)
+    pulumi.export("securityHubStandards", security.standards_arns)

@@ -7,9 +7,9 @@ alarm actions on ALARM and OK) is the same everywhere and is fixed in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -126,6 +126,20 @@ def deny_old_tls(bucket_arn: pulumi.Output[str]) -> Statement:
 # --------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class ServiceRole:
+    """A service role with its inline policy: a consumer that AWS validates at creation (CloudTrail checks that
+    its CloudWatch Logs role can already write) depends on `ready`, not only on the role."""
+
+    role: aws.iam.Role
+    policy: Optional[aws.iam.RolePolicy]
+    attachments: list[aws.iam.RolePolicyAttachment]
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        return [self.role, *([self.policy] if self.policy is not None else []), *self.attachments]
+
+
 def service_role(
     name: str,
     ctx: StackContext,
@@ -140,6 +154,26 @@ def service_role(
     trust_policy: Optional[pulumi.Output[str]] = None,
 ) -> aws.iam.Role:
     """A role assumable only by the given services of this account, with one inline least-privilege policy."""
+    return service_role_parts(
+        name, ctx, component, parent, services=services, statements=statements, managed_policy_arns=managed_policy_arns,
+        description=description, source_arn=source_arn, trust_policy=trust_policy,
+    ).role
+
+
+def service_role_parts(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    services: Sequence[str],
+    statements: Sequence[Statement] = (),
+    managed_policy_arns: Sequence[str] = (),
+    description: str,
+    source_arn: Optional[Any] = None,
+    trust_policy: Optional[pulumi.Output[str]] = None,
+) -> ServiceRole:
+    """`service_role`, also returning the inline policy and the managed-policy attachments."""
     role = aws.iam.Role(
         name,
         description=description,
@@ -148,11 +182,14 @@ def service_role(
         tags=ctx.tags(component),
         opts=child(parent),
     )
+    policy = None
     if statements:
-        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
-    for arn in managed_policy_arns:
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
+    attachments = [
         aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child(role))
-    return role
+        for arn in managed_policy_arns
+    ]
+    return ServiceRole(role=role, policy=policy, attachments=attachments)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,7 +266,9 @@ class HardenedBucket:
     region: Optional[str] = None
     public_block: Optional[aws.s3.BucketPublicAccessBlock] = None
 
-    def attach_policy(self, statements: Sequence[Statement] = ()) -> aws.s3.BucketPolicy:
+    def attach_policy(
+        self, statements: Union[Sequence[Statement], Callable[[pulumi.Output[str]], Sequence[Statement]]] = ()
+    ) -> aws.s3.BucketPolicy:
         """The bucket policy: deny non-TLS and old TLS, plus the caller's statements. hardened_bucket calls it,
         unless defer_policy=True lets the caller first create what the statements name (e.g. the CloudFront
         distribution whose ARN an OAC read grant needs, while the distribution needs the bucket)."""
@@ -238,7 +277,11 @@ class HardenedBucket:
         self.policy = aws.s3.BucketPolicy(
             f"{self.logical_name}-policy",
             bucket=self.bucket.id,
-            policy=policy_json([deny_insecure_transport(self.bucket.arn), deny_old_tls(self.bucket.arn), *statements]),
+            policy=policy_json([
+                deny_insecure_transport(self.bucket.arn),
+                deny_old_tls(self.bucket.arn),
+                *(statements(self.bucket.arn) if callable(statements) else statements),
+            ]),
             region=self.region,
             # a policy write fails while Block Public Access is still being applied
             opts=child(self.bucket, depends_on=[self.public_block] if self.public_block else []),
@@ -255,7 +298,7 @@ def hardened_bucket(
     *,
     encryption: BucketEncryption,
     lifecycle: Sequence[LifecycleRule],
-    statements: Sequence[Statement] = (),
+    statements: Union[Sequence[Statement], Callable[[pulumi.Output[str]], Sequence[Statement]]] = (),
     access_log_bucket: Optional[pulumi.Input[str]] = None,
     access_log_prefix: Optional[str] = None,
     versioned: bool = True,
@@ -266,10 +309,11 @@ def hardened_bucket(
     defer_policy: bool = False,
 ) -> HardenedBucket:
     """A private bucket: all four public-access blocks, ACLs disabled, default encryption, versioning,
-    lifecycle, a policy that denies non-TLS requests (plus the caller's statements), optional access logs.
+    lifecycle, a policy that denies non-TLS requests (plus the caller's statements, or a function of the bucket ARN
+    returning them when they name the bucket itself), optional access logs.
     Stateful: protected in prod and force-destroyable only in dev. With defer_policy=True the caller adds the
     policy later with `attach_policy(statements)` (and `statements` must be empty here)."""
-    if defer_policy and statements:
+    if defer_policy and (callable(statements) or statements):
         raise ValueError("with defer_policy=True pass the statements to attach_policy")
     keep = ctx.protect if protect is None else protect
     bucket = aws.s3.Bucket(
