@@ -160,6 +160,7 @@ class Frontend(pulumi.ComponentResource):
             comment="Serve index.html for client-side routes",
             code=SPA_REWRITE,
             publish=True,
+            tags=ctx.tags(COMPONENT),
             opts=child(self),
         )
         headers = self._response_headers()

@@ -196,7 +196,7 @@ def test_buckets_and_key_are_protected_in_prod_and_force_destroyable_only_in_dev
 
 def test_every_taggable_frontend_resource_is_tagged(fe: Capture) -> None:
     untaggable = ("Policy", "Logging", "Configuration", "Block", "Controls", "Versioning", "Alias", "Record", "Validation",
-                  "AccessControl", "Function", "ResponseHeadersPolicy", "KeyPolicy")
+                  "AccessControl", "ResponseHeadersPolicy", "KeyPolicy")
     for r in frontend_resources(fe):
         if r.custom and not r.type.endswith(untaggable):
             assert r.tags.get("Component") == "frontend" and r.tags.get("Environment") == fe.stack, r.name
