@@ -37,6 +37,7 @@ ctx = StackContext(
     base_tags=base_tags,
 )
 prefix = settings.name_prefix
+
 # the audit key policy admits exactly this trail, and the security component creates it under this name
 trail_name = f"{prefix}-trail"
 

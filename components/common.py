@@ -122,6 +122,56 @@ def deny_old_tls(bucket_arn: pulumi.Output[str]) -> Statement:
 
 
 # --------------------------------------------------------------------------------------------------
+# KMS
+# --------------------------------------------------------------------------------------------------
+
+
+def account_administration(ctx: StackContext) -> Statement:
+    """First statement of every key policy: the account administers and uses the key through IAM policies (AWS's
+    default key policy; without it a key can lock everyone out)."""
+    return {
+        "Sid": "AccountAdministration",
+        "Effect": "Allow",
+        "Principal": {"AWS": ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:iam::{a}:root")},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def kms_key(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    domain: str,
+    description: str,
+    alias: str,
+    statements: Optional[Sequence[Statement]],
+    region: Optional[str] = None,
+) -> aws.kms.Key:
+    """A symmetric customer-managed key with an alias: yearly rotation, 30-day deletion window, the policy
+    lock-out check on, protected in prod. `statements` follow account administration in the key policy; pass
+    None only when an `aws.kms.KeyPolicy` sets the policy later (it must start with account_administration)."""
+    key = aws.kms.Key(
+        name,
+        description=f"{ctx.name_prefix} {domain}: {description}",
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=30,
+        key_usage="ENCRYPT_DECRYPT",
+        customer_master_key_spec="SYMMETRIC_DEFAULT",
+        bypass_policy_lockout_safety_check=False,
+        policy=None if statements is None else policy_json([account_administration(ctx), *statements]),
+        region=region,
+        tags=ctx.tags(component, DataDomain=domain),
+        opts=child(parent, protect=ctx.protect),
+    )
+    aws.kms.Alias(name, name=alias, target_key_id=key.key_id, region=region, opts=child(key))
+    return key
+
+
+# --------------------------------------------------------------------------------------------------
 # IAM
 # --------------------------------------------------------------------------------------------------
 

@@ -72,7 +72,7 @@ def test_key_policies_name_exactly_the_services_that_need_them(capture) -> None:
 
 
 def test_service_statements_are_scoped(capture) -> None:
-    for key in capture.of_type(KEY):
+    for key in _domain_keys(capture):
         for service, statement in _service_statements(key).items():
             condition = statement.get("Condition", {})
             scoped = {
