@@ -54,7 +54,7 @@ LIVE_ONLY = (
      "treats never-expire as compliant while the rule here requires an explicit retention."),
     ("End-to-end acceptance", "After deploy, Security Hub `GetFindings` with `ComplianceStatus=FAILED`, "
      "`RecordState=ACTIVE`, `ProductName=Security Hub` for FSBP and CIS v3.0 must be empty apart from the "
-     "exceptions below (controls evaluate up to 12-24 h later; periodic ones daily)."),
+     "exceptions above (controls evaluate up to 12-24 h later; periodic ones daily)."),
 )
 
 # Behaviour a rule accepts by design (a documented AWS recommendation, not a relaxation of the control).

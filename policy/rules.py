@@ -1685,6 +1685,7 @@ def _ar_cmk(res: Res) -> Iterator[str]:
     controls=(),
     severity="medium",
     tsc=("CC6.6",),
+    references=("reference/compliance-controls.md §1.9 App Runner hygiene",),
     description="VPC connectors use private subnets (egress through NAT, no internet-gateway default route).",
     remediation="Pass the network's private subnet ids to the VPC connector.",
 )
@@ -2132,6 +2133,7 @@ STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
     severity="high",
     tsc=("A1.2", "C1.1", "CC8.1"),
     prod_only=True,
+    references=("DESIGN.md Environments: data safety", "CKV_AWS_139", "cdk-nag RDS10"),
     description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets) is "
     "Pulumi-protected and cannot be force-deleted.",
     remediation="Pass protect=ctx.protect and force_destroy/force_delete only in dev (the common helpers do both).",
