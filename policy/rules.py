@@ -2148,12 +2148,24 @@ def _protected(res: Res) -> Iterator[str]:
         yield "deletion_protection_enabled is not true"
 
 
+# Every pulumi-aws type with a `tags` input that the program creates or is expected to create (a test checks each
+# entry against the SDK, and that every taggable type in the stacks is listed here).
 TAGGABLE = (
     VPC, SUBNET, SG, DEFAULT_SG, SG_INGRESS, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", NACL, FLOW_LOG,
-    ENDPOINT, ROUTE_TABLE, IGW, "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", RDS_CLUSTER, RDS_INSTANCE,
-    RDS_EVENTS, RDS_SUBNETS, "aws:rds/clusterParameterGroup:ClusterParameterGroup", KMS_KEY, ROLE, IAM_POLICY, *BUCKETS,
-    ECR_REPO, APPRUNNER, CONNECTOR, DISTRIBUTION, WEB_ACL, LOG_GROUP, METRIC_ALARM, COMPOSITE_ALARM, TOPIC, TRAIL,
-    DETECTOR, ANALYZER, SECRET, "aws:cloudwatch/dashboard:Dashboard", "aws:ecs/expressGatewayService:ExpressGatewayService",
+    ENDPOINT, ROUTE_TABLE, IGW, "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+    RDS_CLUSTER, RDS_INSTANCE, RDS_EVENTS, RDS_SUBNETS, "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+    "aws:rds/parameterGroup:ParameterGroup", KMS_KEY, ROLE, IAM_POLICY, "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole", *BUCKETS, ECR_REPO, APPRUNNER, CONNECTOR,
+    "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion",
+    "aws:apprunner/observabilityConfiguration:ObservabilityConfiguration", "aws:ecs/cluster:Cluster",
+    "aws:ecs/expressGatewayService:ExpressGatewayService", "aws:appautoscaling/target:Target", DISTRIBUTION,
+    "aws:cloudfront/function:Function", "aws:acm/certificate:Certificate", WEB_ACL, "aws:wafv2/ipSet:IpSet", LOG_GROUP,
+    LOG_DELIVERY_SOURCE, "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",
+    "aws:cloudwatch/logDelivery:LogDelivery", METRIC_ALARM, COMPOSITE_ALARM, "aws:cloudwatch/eventRule:EventRule", TOPIC,
+    "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
+    "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
+    "aws:backup/plan:Plan", "aws:backup/vault:Vault", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
+    "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
 )
 REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
 
