@@ -995,14 +995,17 @@ _bucket_rule(
 
 
 def _tls_deny(stack: StackView, bucket: Res, policies: list[Res]) -> Optional[str]:
-    bucket_arn = text(bucket.get("arn"))
+    try:
+        bucket_arn = text(bucket.get("arn"))
+    except UnknownValueError:  # a new bucket in preview: its policy's resources are unknown too
+        bucket_arn = ""
     for policy in policies:
         for s in statements(policy.get("policy")):
             if text(s.get("Effect")).lower() != "deny" or not public_principal(s):
                 continue
             if not any(action_matches(statement_actions(s), a) for a in ("s3:getobject", "s3:putobject", "s3:listbucket")):
                 continue
-            if [text(v).lower() for v in condition_value(s, "Bool", "aws:SecureTransport")] != ["false"]:
+            if [str(v).lower() for v in condition_value(s, "Bool", "aws:SecureTransport")] != ["false"]:
                 continue
             resources = [text(r) for r in statement_resources(s)]
             if bucket_arn and not ({bucket_arn, f"{bucket_arn}/*"} <= set(resources) or "*" in resources):

@@ -630,3 +630,11 @@ def test_exception_file_entries_are_validated() -> None:
     for entry in broken:
         with pytest.raises(ExceptionFileError):
             parse_exceptions({"exceptions": [entry]})
+
+
+def test_tls_deny_accepts_a_json_boolean_condition() -> None:
+    rule = R.RULES_BY_NAME["s3-bucket-tls-only"]
+    arn = "arn:aws:s3:::logs-bucket-1234567"
+    policy = {"policy": {"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:*"],
+                                        "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": False}}}]}}
+    assert run(rule, bucket_set(policy=policy)).violations == []
