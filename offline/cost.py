@@ -708,8 +708,6 @@ FREE: dict[str, str] = {
 
 
 def free_reason(typ: str) -> Optional[str]:
-    if typ.startswith("pulumi:providers:"):
-        return "provider, not a cloud resource"
     if not typ.startswith("aws:"):
         return "not an AWS resource"
     return FREE.get(typ)
@@ -812,7 +810,7 @@ def estimate(
     ctx = Context(capture, region, profile, usage_keys)
     lines = []
     for resource in capture.resources:
-        if not resource.custom:
+        if not resource.custom or resource.type.startswith("pulumi:providers:"):
             continue
         owner = capture.component_of(resource)
         component = owner.name if owner is not None else "(stack)"
