@@ -4,9 +4,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
+from components.api import Api, ApiArgs
 from components.common import StackContext
+from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
+from components.registry import Registry, RegistryArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -53,6 +56,47 @@ network = Network(
     ),
     components,
 )
+database = Database(
+    f"{prefix}-db",
+    DatabaseArgs(
+        ctx=ctx,
+        settings=settings.database,
+        subnet_group_name=network.db_subnet_group_name,
+        security_group_id=network.database_security_group_id,
+        availability_zones=settings.network.availability_zones,
+        data_key=encryption.data,
+        logs_key=encryption.logs,
+        log_retention_days=settings.observability.log_retention_days,
+        topics=alerting.topics,
+    ),
+    components,
+)
+
+registry = Registry(
+    f"{prefix}-registry",
+    RegistryArgs(
+        ctx=ctx,
+        settings=settings.registry,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
+api = Api(
+    f"{prefix}-api",
+    ApiArgs(
+        ctx=ctx,
+        settings=settings.api,
+        repository=registry.api,
+        database=database.connection,
+        private_subnet_ids=network.private_subnet_ids,
+        app_security_group_id=network.app_security_group_id,
+        data_key=encryption.data,
+        logs_key=encryption.logs,
+        log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
@@ -67,3 +111,12 @@ pulumi.export(
     "kmsKeyArns",
     {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
 )
+pulumi.export("repositoryUrl", registry.api.url)
+pulumi.export("repositoryUrls", registry.repository_urls)
+pulumi.export("databaseEndpoint", database.endpoint)
+pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
+pulumi.export("databaseSecretArn", database.secret_arn)
+pulumi.export("databasePort", database.port)
+pulumi.export("databaseName", database.database_name)
+pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("apiUrl", api.url)
