@@ -642,6 +642,8 @@ FREE: dict[str, str] = {
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": "no charge for parameter groups",
     "aws:rds/parameterGroup:ParameterGroup": "no charge for parameter groups",
     "aws:rds/clusterEndpoint:ClusterEndpoint": "no charge for custom cluster endpoints",
+    "aws:secretsmanager/secretVersion:SecretVersion": "secret versions are included in the secret's monthly price",
+    "aws:rds/eventSubscription:EventSubscription": "RDS event notifications are free (SNS bills the topic)",
     "aws:secretsmanager/secretRotation:SecretRotation": "rotation of the RDS-managed secret is done by RDS at no charge",
     "aws:s3/bucketPolicy:BucketPolicy": "bucket configuration (the bucket is billed)",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "bucket configuration (the bucket is billed)",
