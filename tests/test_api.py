@@ -25,7 +25,7 @@ def on(stack: str, platform: str, **overrides):
 
 def database(capture):
     cluster = capture.one("aws:rds/cluster:Cluster")
-    data_key = capture.named(f"vitality-{capture.stack}-kms-data").outputs["arn"]
+    data_key = capture.named(f"vitality-{capture.stack}-kms-data", "aws:kms/key:Key").outputs["arn"]
     return cluster, cluster.outputs["masterUserSecrets"][0]["secretArn"], data_key
 
 
@@ -94,8 +94,8 @@ def test_only_the_database_secret_and_its_key_are_readable(cap) -> None:
 
 def test_apprunner_roles(stack) -> None:
     capture = on(stack, "apprunner", **{"vitality:api.image": "v1.0.0"})
-    access = capture.named(f"vitality-{stack}-api-access")
-    instance = capture.named(f"vitality-{stack}-api-instance")
+    access = capture.named(f"vitality-{stack}-api-access", ROLE)
+    instance = capture.named(f"vitality-{stack}-api-instance", ROLE)
     assert statements(json.loads(access.inputs["assumeRolePolicy"]))[0]["Principal"] == {"Service": ["build.apprunner.amazonaws.com"]}
     assert statements(json.loads(instance.inputs["assumeRolePolicy"]))[0]["Principal"] == {"Service": ["tasks.apprunner.amazonaws.com"]}
     repo_arn = capture.one("aws:ecr/repository:Repository").outputs["arn"]
@@ -112,9 +112,9 @@ def test_apprunner_roles(stack) -> None:
 
 def test_ecs_roles(stack) -> None:
     capture = on(stack, "ecs-express")
-    execution = capture.named(f"vitality-{stack}-api-execution")
-    task = capture.named(f"vitality-{stack}-api-task")
-    infra = capture.named(f"vitality-{stack}-api-infrastructure")
+    execution = capture.named(f"vitality-{stack}-api-execution", ROLE)
+    task = capture.named(f"vitality-{stack}-api-task", ROLE)
+    infra = capture.named(f"vitality-{stack}-api-infrastructure", ROLE)
     for role in (execution, task):
         trust = statements(json.loads(role.inputs["assumeRolePolicy"]))[0]
         assert trust["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
@@ -124,10 +124,10 @@ def test_ecs_roles(stack) -> None:
     assert [a.inputs["policyArn"] for a in attachments] == [
         "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
     ]
-    logs = capture.named(f"vitality-{stack}-api-logs")
+    logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
     sids = {s["Sid"]: s for s in inline(capture, execution)}
     assert sids["ContainerLogs"]["Resource"] == logs.outputs["arn"] + ":log-stream:*"
-    origin = capture.named(f"vitality-{stack}-api-origin-secret")
+    origin = capture.named(f"vitality-{stack}-api-origin-secret", "aws:secretsmanager/secret:Secret")
     assert origin.type == "aws:secretsmanager/secret:Secret"
     assert sids["ReadOriginSecret"]["Resource"] == origin.outputs["arn"]
     assert "WriteTraces" not in sids
@@ -141,7 +141,7 @@ def test_ecs_roles(stack) -> None:
 
 def test_repository_policy_grants_pull_only_to_the_pulling_role(cap, platform) -> None:
     repo_policy = cap.one("aws:ecr/repositoryPolicy:RepositoryPolicy")
-    puller = cap.named(f"vitality-{cap.stack}-api-{'access' if platform == 'apprunner' else 'execution'}")
+    puller = cap.named(f"vitality-{cap.stack}-api-{'access' if platform == 'apprunner' else 'execution'}", ROLE)
     assert repo_policy.inputs["repository"] == cap.one("aws:ecr/repository:Repository").outputs["name"]
     [statement] = statements(policy(repo_policy))
     assert statement["Principal"] == {"AWS": puller.outputs["arn"]}
@@ -151,7 +151,7 @@ def test_repository_policy_grants_pull_only_to_the_pulling_role(cap, platform) -
 
 def test_private_networking_with_the_app_security_group(cap, platform) -> None:
     private = [r.id for r in cap.of_type("aws:ec2/subnet:Subnet") if r.inputs["tags"].get("Tier") == "private"]
-    app_sg = cap.named(f"vitality-{cap.stack}-net-app")
+    app_sg = cap.named(f"vitality-{cap.stack}-net-app", "aws:ec2/securityGroup:SecurityGroup")
     if platform == "apprunner":
         connector = cap.one("aws:apprunner/vpcConnector:VpcConnector")
         assert sorted(connector.inputs["subnets"]) == sorted(private)
@@ -258,7 +258,7 @@ def test_apprunner_tracing_encryption_and_ingress(stack) -> None:
     tracing = capture.one("aws:apprunner/observabilityConfiguration:ObservabilityConfiguration")
     assert tracing.inputs["traceConfiguration"] == {"vendor": "AWSXRAY"}
     assert service.inputs["observabilityConfiguration"] == {"observabilityEnabled": True, "observabilityConfigurationArn": tracing.outputs["arn"]}
-    assert service.inputs["encryptionConfiguration"] == {"kmsKey": capture.named(f"vitality-{stack}-kms-data").outputs["arn"]}
+    assert service.inputs["encryptionConfiguration"] == {"kmsKey": capture.named(f"vitality-{stack}-kms-data", "aws:kms/key:Key").outputs["arn"]}
     assert service.delete_before_replace
     for r in (service, tracing, capture.one("aws:apprunner/vpcConnector:VpcConnector")):
         assert 4 <= len(r.inputs.get("serviceName") or r.inputs.get("observabilityConfigurationName") or r.inputs["vpcConnectorName"]) <= 32
@@ -284,9 +284,9 @@ def test_apprunner_waf_admits_only_the_cloudfront_header(stack) -> None:
     assert assoc.inputs["resourceArn"] == capture.one(SERVICE["apprunner"]).outputs["arn"]
     assert assoc.inputs["webAclArn"] == acl.outputs["arn"]
     logging = capture.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
-    group = capture.named(f"vitality-{stack}-api-waf-logs")
+    group = capture.named(f"vitality-{stack}-api-waf-logs", "aws:cloudwatch/logGroup:LogGroup")
     assert group.inputs["name"] == f"aws-waf-logs-vitality-{stack}-api"
-    assert group.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs").outputs["arn"]
+    assert group.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs", "aws:kms/key:Key").outputs["arn"]
     assert group.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
     assert group.inputs.get("region") in (None, "us-west-2")
     assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
@@ -299,8 +299,8 @@ def test_ecs_cluster_and_logs(stack) -> None:
     assert {"name": "containerInsights", "value": "enhanced"} in cluster.inputs["settings"]
     service = capture.one(SERVICE["ecs-express"])
     assert service.inputs["cluster"] == cluster.outputs["name"]
-    logs = capture.named(f"vitality-{stack}-api-logs")
-    assert logs.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs").outputs["arn"]
+    logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
+    assert logs.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs", "aws:kms/key:Key").outputs["arn"]
     assert logs.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
     assert logs.protect == (stack == "prod")
     assert service.inputs["primaryContainer"]["awsLogsConfigurations"] == [{"logGroup": logs.outputs["name"], "logStreamPrefix": "api"}]
@@ -308,7 +308,7 @@ def test_ecs_cluster_and_logs(stack) -> None:
 
 
 def test_every_api_resource_is_tagged(cap) -> None:
-    api = cap.named(f"vitality-{cap.stack}-api")
+    api = cap.named(f"vitality-{cap.stack}-api", "vitality:platform:Api")
     for r in cap.descendants(api.urn):
         if r.custom and "tags" in r.inputs:
             assert r.inputs["tags"]["Component"] == "api", r.name

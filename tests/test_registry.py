@@ -21,7 +21,7 @@ def test_one_repository_per_entry_named_by_stack(capture) -> None:
 
 
 def test_repository_is_kms_encrypted_with_the_data_key_and_scans_on_push(capture) -> None:
-    data_key = capture.named(f"vitality-{capture.stack}-kms-data")
+    data_key = capture.named(f"vitality-{capture.stack}-kms-data", "aws:kms/key:Key")
     for repo in capture.of_type(REPO):
         assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": data_key.outputs["arn"]}]
         assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
