@@ -255,7 +255,11 @@ def _aurora_instance(r: Resource, ctx: Context) -> list[Charge]:
     else:
         # auto-pause: no compute while paused; awake it runs at 0.5 ACU or more
         floor = Charge(f"auto-pause; awake {ctx.usage['db_active_hours']:g} h at 0.5 ACU", price, 0.0, 0.5 * ctx.usage["db_active_hours"])
-    return [floor, Charge("ACU-hours above the floor", price, ctx.idle("db_acu_hours_above_min"), ctx.usage["db_acu_hours_above_min"])]
+    charges = [floor, Charge("ACU-hours above the floor", price, ctx.idle("db_acu_hours_above_min"), ctx.usage["db_acu_hours_above_min"])]
+    retention = r.inputs.get("performanceInsightsRetentionPeriod")
+    if r.inputs.get("performanceInsightsEnabled") and _known(retention) and int(retention) > 7:
+        charges.append(_flat(f"Performance Insights retention {int(retention)} days (beyond the free 7)", "rds.performance_insights_long_term", 1))
+    return charges
 
 
 def _aurora_cluster(r: Resource, ctx: Context) -> list[Charge]:
@@ -266,6 +270,8 @@ def _aurora_cluster(r: Resource, ctx: Context) -> list[Charge]:
         Charge("cluster storage (GB-month)", "rds.aurora_iopt_storage_gb_month" if iopt else "rds.aurora_storage_gb_month", *storage),
         Charge("backup storage beyond the cluster's size (GB-month)", "rds.backup_gb_month", *backup),
     ]
+    if r.inputs.get("databaseInsightsMode") == "advanced":
+        charges.append(_flat("Database Insights advanced mode", "rds.database_insights_advanced", 1))
     if not iopt:
         charges.append(Charge("I/O requests", "rds.aurora_io_million", ctx.idle("db_io_million") * 1e6, ctx.usage["db_io_million"] * 1e6))
     if r.inputs.get("manageMasterUserPassword"):
@@ -634,6 +640,11 @@ FREE: dict[str, str] = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "IAM is free",
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": "IAM is free",
     "aws:kms/alias:Alias": "no charge for aliases (the key is billed)",
+    "aws:kms/keyPolicy:KeyPolicy": "no charge for key policies (the key is billed)",
+    "aws:account/alternativeContact:AlternativeContact": "account setting, no charge",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "its bytes are billed as storage of its bucket (usage s3_storage_gb)",
+    "aws:securityhub/productSubscription:ProductSubscription": "findings from AWS integrations: the first 10,000 "
+    "ingestion events a month per account and region are free, more than this stack produces",
     "aws:sns/topic:Topic": "no charge per topic; alarm notifications stay within SNS's always-free tier "
     "(1M publishes, 1,000 e-mail deliveries a month)",
     "aws:sns/topicPolicy:TopicPolicy": "no charge for topic policies",

@@ -338,6 +338,18 @@ def test_charge_without_a_figure_is_reported() -> None:
     assert "guardduty.rds_protection: no price" in cost.render(result)
 
 
+def test_paid_performance_insights_retention_is_reported() -> None:
+    # retention beyond the free 7 days has no confirmed figure: listed, not counted (the floor $43.80 still is)
+    cluster = _cluster(serverlessv2ScalingConfiguration={"minCapacity": 0.5})
+    long = res("aws:rds/clusterInstance:ClusterInstance", "long", instanceClass="db.serverless", clusterIdentifier="id-cluster",
+               performanceInsightsEnabled=True, performanceInsightsRetentionPeriod=31)
+    free = res("aws:rds/clusterInstance:ClusterInstance", "free", instanceClass="db.serverless", clusterIdentifier="id-cluster",
+               performanceInsightsEnabled=True, performanceInsightsRetentionPeriod=7)
+    result = cost.estimate(synthetic(cluster, long, free), usage())
+    assert [line.resource.name for line in result.unpriced] == ["long"]
+    assert all(line.idle == pytest.approx(43.80) for line in result.lines if line.resource.name in ("long", "free"))
+
+
 API_PLATFORMS = [None, {"vitality:api.platform": "ecs-express"}]
 
 
@@ -440,7 +452,7 @@ def test_stack_estimates_cover_components(capture: Capture) -> None:
     components = {c.name for c in capture.resources if not c.custom and c.type != "pulumi:pulumi:Stack"}
     assert components <= set(result.components())
     assert result.used >= result.idle > 0
-    assert result.unpriced == []
+    assert [line.resource.name for line in result.lines if line.status == "unpriced"] == []
 
 
 def test_prod_network_costs_more_than_dev(dev: Capture, prod: Capture) -> None:
