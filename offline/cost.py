@@ -424,12 +424,12 @@ def _metric_filter(r: Resource, ctx: Context) -> list[Charge]:
 def _log_group(r: Resource, ctx: Context) -> list[Charge]:
     idle, used = ctx.share("logs_ingested_gb", ctx.of_types(r.type))
     retention = r.inputs.get("retentionInDays")
-    # steady state: every GB ingested stays for the retention period (never-expiring groups: one year shown)
+    # the bill after a year of operation: a month's logs are kept for min(retention, 12 months)
     months = min(float(retention), 365.0) / (365.0 / 12) if _known(retention) and retention else 12.0
     infrequent = r.inputs.get("logGroupClass") == "INFREQUENT_ACCESS"
     return [
         Charge("ingestion (GB)", "cloudwatch.logs_ia_ingest_gb" if infrequent else "cloudwatch.logs_ingest_gb", idle, used),
-        Charge(f"storage at steady state ({months:.1f} months retained, GB-month)", "cloudwatch.logs_storage_gb_month", idle * months, used * months),
+        Charge(f"storage after a year ({months:.1f} months of logs kept, GB-month)", "cloudwatch.logs_storage_gb_month", idle * months, used * months),
     ]
 
 
@@ -882,23 +882,25 @@ def _header(result: Estimate) -> list[str]:
 
 
 def render(result: Estimate, detail: bool = False) -> str:
-    width = max([len(line.resource.name) + 4 for line in result.priced] + [len(c) for c in result.components()] + [40])
+    def label(line: Line) -> str:
+        return line.resource.name + (f" [{line.region}]" if line.region != result.region else "")
+
+    width = max([len(label(line)) + 4 for line in result.priced] + [len(c) for c in result.components()] + [40])
     out = _header(result) + [""]
-    out.append(f"{'component / resource':<{width}}  {'type':<34}{'idle':>12}{'with usage':>12}")
+    out.append(f"{'component / resource':<{width}}  {'type':<42}{'idle':>12}{'with usage':>12}")
     for component, (idle, used) in result.components().items():
-        out.append(f"{component:<{width}}  {'':<34}{_money(idle):>12}{_money(used):>12}")
+        out.append(f"{component:<{width}}  {'':<42}{_money(idle):>12}{_money(used):>12}")
         for line in result.priced:
             if line.component != component or (not line.costs and not detail):
                 continue
-            region = f" [{line.region}]" if line.region != result.region else ""
-            out.append(f"  {line.resource.name + region:<{width - 2}}  {_short(line.resource.type):<34}{_money(line.idle):>12}{_money(line.used):>12}")
+            out.append(f"  {label(line):<{width - 2}}  {_short(line.resource.type):<42}{_money(line.idle):>12}{_money(line.used):>12}")
             if detail:
                 for cost in line.costs:
                     price = result.prices.get(cost.charge.price)
                     unit = f"{price.unit}" if price else cost.charge.price
                     each = "no price" if cost.unit_price is None else f"${cost.unit_price:g}" + ("" if price.per == 1 else f" per {price.per:,.0f}")
                     out.append(f"      {cost.charge.item}: {cost.charge.idle:,.2f} idle / {cost.charge.used:,.2f} with usage, in [{unit}] at {each}")
-    out.append(f"{'TOTAL':<{width}}  {'':<34}{_money(result.idle):>12}{_money(result.used):>12}")
+    out.append(f"{'TOTAL':<{width}}  {'':<42}{_money(result.idle):>12}{_money(result.used):>12}")
     out.append("")
     unpriced = result.unpriced
     if unpriced:
