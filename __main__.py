@@ -8,7 +8,9 @@ from components.api import Api, ApiArgs
 from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
+from components.frontend import Frontend, FrontendArgs
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.settings import load_settings
 
@@ -98,6 +100,35 @@ api = Api(
     components,
 )
 
+frontend = Frontend(
+    f"{prefix}-web",
+    FrontendArgs(
+        ctx=ctx,
+        settings=settings.frontend,
+        api=api.origin,
+        edge_logs_key=encryption.edge_logs,
+        log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
+observability = Observability(
+    f"{prefix}-obs",
+    ObservabilityArgs(
+        ctx=ctx,
+        settings=settings.observability,
+        network=settings.network,
+        nat_gateway_ids=network.nat_gateway_ids,
+        database=database.targets,
+        api=api.targets,
+        frontend=frontend.targets,
+        topics=alerting.topics,
+        edge_topics=alerting.edge_topics,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
+
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
@@ -120,3 +151,12 @@ pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
 pulumi.export("apiUrl", api.url)
+pulumi.export("frontendUrl", frontend.url)
+pulumi.export("distributionId", frontend.distribution_id)
+pulumi.export("webAclArn", frontend.web_acl_arn)
+pulumi.export("siteBucketName", frontend.site_bucket_name)
+pulumi.export("frontendLogBucketName", frontend.log_bucket_name)
+pulumi.export("dashboardName", observability.dashboard_name)
+pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
+pulumi.export("identityPoolId", observability.identity_pool_id)
+pulumi.export("rumRegion", observability.rum_region)
