@@ -12,6 +12,7 @@ from components.frontend import Frontend, FrontendArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
+from components.security import Security, SecurityArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -37,7 +38,10 @@ ctx = StackContext(
 )
 prefix = settings.name_prefix
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=f"{prefix}-trail"), components)
+# the audit key policy admits exactly this trail, and the security component creates it under this name
+trail_name = f"{prefix}-trail"
+
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -99,6 +103,19 @@ api = Api(
     ),
     components,
 )
+security = Security(
+    f"{prefix}-security",
+    SecurityArgs(
+        ctx=ctx,
+        settings=settings.security,
+        audit_key=encryption.audit,
+        logs_key=encryption.logs,
+        topics=alerting.topics,
+        log_retention_days=settings.observability.log_retention_days,
+        trail_name=trail_name,
+    ),
+    components,
+)
 
 frontend = Frontend(
     f"{prefix}-web",
@@ -151,6 +168,10 @@ pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
 pulumi.export("apiUrl", api.url)
+if settings.security.account_baseline:
+    pulumi.export("trailArn", security.trail_arn)
+    pulumi.export("auditBucketName", security.audit_bucket_name)
+    pulumi.export("securityHubStandards", security.standards_arns)
 pulumi.export("frontendUrl", frontend.url)
 pulumi.export("distributionId", frontend.distribution_id)
 pulumi.export("webAclArn", frontend.web_acl_arn)

@@ -122,8 +122,72 @@ def deny_old_tls(bucket_arn: pulumi.Output[str]) -> Statement:
 
 
 # --------------------------------------------------------------------------------------------------
+# KMS
+# --------------------------------------------------------------------------------------------------
+
+
+def account_administration(ctx: StackContext) -> Statement:
+    """First statement of every key policy: the account administers and uses the key through IAM policies (AWS's
+    default key policy; without it a key can lock everyone out)."""
+    return {
+        "Sid": "AccountAdministration",
+        "Effect": "Allow",
+        "Principal": {"AWS": ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:iam::{a}:root")},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def kms_key(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    domain: str,
+    description: str,
+    alias: str,
+    statements: Optional[Sequence[Statement]],
+    region: Optional[str] = None,
+) -> aws.kms.Key:
+    """A symmetric customer-managed key with an alias: yearly rotation, 30-day deletion window, the policy
+    lock-out check on, protected in prod. `statements` follow account administration in the key policy; pass
+    None only when an `aws.kms.KeyPolicy` sets the policy later (it must start with account_administration)."""
+    key = aws.kms.Key(
+        name,
+        description=f"{ctx.name_prefix} {domain}: {description}",
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=30,
+        key_usage="ENCRYPT_DECRYPT",
+        customer_master_key_spec="SYMMETRIC_DEFAULT",
+        bypass_policy_lockout_safety_check=False,
+        policy=None if statements is None else policy_json([account_administration(ctx), *statements]),
+        region=region,
+        tags=ctx.tags(component, DataDomain=domain),
+        opts=child(parent, protect=ctx.protect),
+    )
+    aws.kms.Alias(name, name=alias, target_key_id=key.key_id, region=region, opts=child(key))
+    return key
+
+
+# --------------------------------------------------------------------------------------------------
 # IAM
 # --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceRole:
+    """A service role with its inline policy: a consumer that AWS validates at creation (CloudTrail checks that
+    its CloudWatch Logs role can already write) depends on `ready`, not only on the role."""
+
+    role: aws.iam.Role
+    policy: Optional[aws.iam.RolePolicy]
+    attachments: list[aws.iam.RolePolicyAttachment]
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        return [self.role, *([self.policy] if self.policy is not None else []), *self.attachments]
 
 
 def service_role(
@@ -140,6 +204,26 @@ def service_role(
     trust_policy: Optional[pulumi.Output[str]] = None,
 ) -> aws.iam.Role:
     """A role assumable only by the given services of this account, with one inline least-privilege policy."""
+    return service_role_parts(
+        name, ctx, component, parent, services=services, statements=statements, managed_policy_arns=managed_policy_arns,
+        description=description, source_arn=source_arn, trust_policy=trust_policy,
+    ).role
+
+
+def service_role_parts(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    services: Sequence[str],
+    statements: Sequence[Statement] = (),
+    managed_policy_arns: Sequence[str] = (),
+    description: str,
+    source_arn: Optional[Any] = None,
+    trust_policy: Optional[pulumi.Output[str]] = None,
+) -> ServiceRole:
+    """`service_role`, also returning the inline policy and the managed-policy attachments."""
     role = aws.iam.Role(
         name,
         description=description,
@@ -148,11 +232,14 @@ def service_role(
         tags=ctx.tags(component),
         opts=child(parent),
     )
+    policy = None
     if statements:
-        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
-    for arn in managed_policy_arns:
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
+    attachments = [
         aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child(role))
-    return role
+        for arn in managed_policy_arns
+    ]
+    return ServiceRole(role=role, policy=policy, attachments=attachments)
 
 
 # --------------------------------------------------------------------------------------------------

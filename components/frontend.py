@@ -30,8 +30,10 @@ from .common import (
     LifecycleRule,
     StackContext,
     Statement,
+    account_administration,
     child,
     hardened_bucket,
+    kms_key,
     log_group,
     policy_json,
 )
@@ -118,19 +120,10 @@ class Frontend(pulumi.ComponentResource):
             lifecycle=[LifecycleRule("expire-logs", expire_days=args.log_retention_days, noncurrent_expire_days=30)],
             defer_policy=True,
         )
-        site_key = aws.kms.Key(
-            f"{name}-site-key",
-            description=f"{ctx.name_prefix} frontend: site bucket objects, decryptable by this distribution only",
-            enable_key_rotation=True,
-            rotation_period_in_days=365,
-            deletion_window_in_days=30,
-            key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
-            tags=ctx.tags(COMPONENT, DataDomain="frontend"),
-            opts=child(self, protect=ctx.protect),
-        )
-        aws.kms.Alias(f"{name}-site-key", name=f"alias/{ctx.name_prefix}-frontend-site", target_key_id=site_key.key_id,
-                      opts=child(site_key))
+        # the policy names the distribution, which needs the bucket: aws.kms.KeyPolicy sets it below
+        site_key = kms_key(f"{name}-site-key", ctx, COMPONENT, self, domain="frontend",
+                           description="site bucket objects, decryptable by this distribution only",
+                           alias=f"alias/{ctx.name_prefix}-frontend-site", statements=None)
         site = hardened_bucket(
             f"{name}-site",
             ctx,
@@ -160,6 +153,7 @@ class Frontend(pulumi.ComponentResource):
             comment="Serve index.html for client-side routes",
             code=SPA_REWRITE,
             publish=True,
+            tags=ctx.tags(COMPONENT),
             opts=child(self),
         )
         headers = self._response_headers()
@@ -641,14 +635,8 @@ def _override(rule: str, action: str) -> waf.WebAclRuleStatementManagedRuleGroup
 
 def _site_key_statements(ctx: StackContext, distribution_arn: pulumi.Output[str]) -> list[Statement]:
     return [
-        {
-            # the account administers the key and grants publishers (aws s3 sync) use of it through IAM
-            "Sid": "AccountAdministration",
-            "Effect": "Allow",
-            "Principal": {"AWS": ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:iam::{a}:root")},
-            "Action": "kms:*",
-            "Resource": "*",
-        },
+        # the account administers the key and grants publishers (aws s3 sync) use of it through IAM
+        account_administration(ctx),
         {
             "Sid": "CloudFrontOacDecrypt",
             "Effect": "Allow",

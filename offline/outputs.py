@@ -247,6 +247,23 @@ _EXTRAS: dict[str, Extra] = {
         "arn": f"arn:aws:backup:{r}:{ACCOUNT_ID}:backup-plan:{id_}",
         "version": _hex(n + "version", 32),
     },
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda n, i, r, id_: {
+        "name": f"AWSServiceRoleFor{i.get('awsServiceName', 'service').split('.')[0].capitalize()}",
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{i.get('awsServiceName')}/"
+        f"AWSServiceRoleFor{i.get('awsServiceName', 'service').split('.')[0].capitalize()}",
+    },
+    "aws:cfg/rule:Rule": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 128),
+        "arn": f"arn:aws:config:{r}:{ACCOUNT_ID}:config-rule/config-rule-{_hex(n, 6)}",
+    },
+    "aws:cloudtrail/trail:Trail": lambda n, i, r, id_: {
+        "arn": f"arn:aws:cloudtrail:{r}:{ACCOUNT_ID}:trail/{i.get('name') or id_}",
+        "homeRegion": r,
+    },
+    "aws:cloudwatch/eventRule:EventRule": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 64),
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:rule/{i.get('name') or physical_name(n, 64)}",
+    },
     "aws:rds/subnetGroup:SubnetGroup": lambda n, i, r, id_: {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
