@@ -537,12 +537,30 @@ _GUARDDUTY_FEATURES: dict[str, Callable[[Context], Charge]] = {
 }
 
 
+def _runtime_monitoring(ctx: Context) -> list[Charge]:
+    """Runtime Monitoring bills per vCPU-hour of monitored EC2, EKS and ECS Fargate; App Runner is not covered."""
+    tasks = ctx.of_types("aws:ecs/expressGatewayService:ExpressGatewayService")
+    if not tasks:
+        return []
+    return [_flat("ECS Fargate vCPU-hours monitored", "guardduty.runtime_monitoring_vcpu_hour", 1)]
+
+
+# Plans whose subject the program does not create (no EKS cluster, no EC2 instance or EBS volume) analyze
+# nothing and cost nothing; a pricer for EKS or EC2 resources would be needed first, and those types are
+# reported as unpriced.
+_GUARDDUTY_NOTHING_TO_ANALYZE = ("EKS_AUDIT_LOGS", "EKS_RUNTIME_MONITORING", "EBS_MALWARE_PROTECTION")
+
+
 def _guardduty_feature(r: Resource, ctx: Context) -> list[Charge]:
     if r.inputs.get("status") != "ENABLED":
         return []
     name = str(r.inputs.get("name"))
     if name in _GUARDDUTY_FEATURES:
         return [_GUARDDUTY_FEATURES[name](ctx)]
+    if name == "RUNTIME_MONITORING":
+        return _runtime_monitoring(ctx)
+    if name in _GUARDDUTY_NOTHING_TO_ANALYZE:
+        return []
     return [_flat(f"protection plan {name}", f"guardduty.{name.lower()}", 1)]
 
 
@@ -766,6 +784,7 @@ class Estimate:
     lines: list[Line]
     prices: dict[str, Price]
     overrides: dict[str, Any] = field(default_factory=dict)
+    component_names: list[str] = field(default_factory=list)  # every component, also those with nothing billable
 
     @property
     def priced(self) -> list[Line]:
@@ -784,7 +803,7 @@ class Estimate:
         return sum(line.used for line in self.lines)
 
     def components(self) -> dict[str, tuple[float, float]]:
-        totals: dict[str, tuple[float, float]] = {}
+        totals: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in self.component_names}
         for line in self.lines:
             idle, used = totals.get(line.component, (0.0, 0.0))
             totals[line.component] = (idle + line.idle, used + line.used)
@@ -841,7 +860,8 @@ def estimate(
         else:
             line.status, line.reason = "unpriced", "no price entry for this type"
         lines.append(line)
-    return Estimate(capture.stack, environment, region, profile, lines, prices)
+    names = [r.name for r in capture.resources if not r.custom and r.type != "pulumi:pulumi:Stack"]
+    return Estimate(capture.stack, environment, region, profile, lines, prices, component_names=names)
 
 
 def estimate_stack(
