@@ -261,6 +261,10 @@ def test_rum_synthetics_and_xray() -> None:
     # 2M traces x $5/M = $10 (App Runner tracing)
     tracing = res("aws:apprunner/observabilityConfiguration:ObservabilityConfiguration", traceConfiguration={"vendor": "AWSXRAY"})
     assert_cost(line_of([tracing], usage(xray_traces=2_000_000)), 0.0, 10.0)
+    # a group with Insights: 2M traces x $1/M = $2; without Insights it is free
+    insights = res("aws:xray/group:Group", insightsConfiguration={"insightsEnabled": True})
+    assert_cost(line_of([insights], usage(xray_traces=2_000_000)), 0.0, 2.0)
+    assert_cost(line_of([res("aws:xray/group:Group")], usage(xray_traces=2_000_000)), 0.0, 0.0)
 
 
 def test_kms_keys_and_requests() -> None:
