@@ -936,10 +936,17 @@ def render(result: Estimate, detail: bool = False) -> str:
     return "\n".join(out)
 
 
+def _stackless(name: str, stack: str) -> str:
+    """`vitality-prod-net-nat-us-west-2a` -> `net-nat-us-west-2a`, so that two stacks' resources line up."""
+    return name.removeprefix(f"vitality-{stack}-")
+
+
 def render_difference(base: Estimate, other: Estimate, base_label: str, other_label: str) -> str:
     out = [f"Cost difference: {other_label} vs {base_label} (USD per month)"]
     out += _header(other)[1:] + [""]
-    names = list(dict.fromkeys(list(base.components()) + list(other.components())))
+    before_components = {_stackless(k, base.stack): v for k, v in base.components().items()}
+    after_components = {_stackless(k, other.stack): v for k, v in other.components().items()}
+    names = list(dict.fromkeys(list(before_components) + list(after_components)))
     width = max([len(n) for n in names] + [30])
     out.append(f"{'component':<{width}}{'idle':>11}{'->':>4}{'idle':>11}{'delta':>11}  {'usage':>11}{'->':>4}{'usage':>11}{'delta':>11}")
 
@@ -948,10 +955,10 @@ def render_difference(base: Estimate, other: Estimate, base_label: str, other_la
                 f"{_money(a[1]):>11}{'':>4}{_money(b[1]):>11}{b[1] - a[1]:>+11,.2f}")
 
     for name in names:
-        out.append(row(name, base.components().get(name, (0.0, 0.0)), other.components().get(name, (0.0, 0.0))))
+        out.append(row(name, before_components.get(name, (0.0, 0.0)), after_components.get(name, (0.0, 0.0))))
     out.append(row("TOTAL", (base.idle, base.used), (other.idle, other.used)))
-    before = {(line.resource.type, line.resource.name): line for line in base.priced}
-    after = {(line.resource.type, line.resource.name): line for line in other.priced}
+    before = {(line.resource.type, _stackless(line.resource.name, base.stack)): line for line in base.priced}
+    after = {(line.resource.type, _stackless(line.resource.name, other.stack)): line for line in other.priced}
     changes = []
     for key in sorted(set(before) | set(after)):
         a, b = before.get(key), after.get(key)
