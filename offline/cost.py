@@ -587,6 +587,12 @@ def _bucket(r: Resource, ctx: Context) -> list[Charge]:
     ]
 
 
+def _ssm_parameter(r: Resource, ctx: Context) -> list[Charge]:
+    if r.inputs.get("tier", "Standard") == "Standard":
+        return []  # standard parameters (SecureString included) are free; KMS bills the decrypts on the key
+    return [_flat(f"{r.inputs.get('tier')} parameter", "ssm.advanced_parameter_month", 1)]
+
+
 # Pulumi-aws v7 type token -> pricer. Tokens are checked against the installed SDK by the tests.
 PRICERS: dict[str, Pricer] = {
     "aws:ec2/natGateway:NatGateway": _nat_gateway,
@@ -631,6 +637,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:accessanalyzer/analyzer:Analyzer": _analyzer,
     "aws:route53/zone:Zone": _hosted_zone,
     "aws:s3/bucket:Bucket": _bucket,
+    "aws:ssm/parameter:Parameter": _ssm_parameter,
 }
 
 # Types with no charge of their own, and why. A type in neither table is reported as "no price".
@@ -734,7 +741,6 @@ FREE: dict[str, str] = {
     "aws:backup/vaultNotifications:VaultNotifications": "no charge (SNS bills the topic)",
     "aws:budgets/budget:Budget": "budgets are free (only action-enabled budgets beyond two are billed)",
     "aws:lambda/permission:Permission": "no charge for permissions",
-    "aws:ssm/parameter:Parameter": "standard parameters are free",
 }
 
 

@@ -321,6 +321,12 @@ def test_route53_zone_and_s3_bucket() -> None:
     assert_cost(line_of([res("aws:s3/bucket:Bucket")], profile), 4.60, 16.60)
 
 
+def test_ssm_parameter_tiers() -> None:
+    # standard (the program's SecureString): free; advanced: $0.05 a month
+    assert_cost(line_of([res("aws:ssm/parameter:Parameter", type="SecureString")], usage()), 0.0, 0.0)
+    assert_cost(line_of([res("aws:ssm/parameter:Parameter", type="SecureString", tier="Advanced")], usage()), 0.05, 0.05)
+
+
 # --------------------------------------------------------------------------------------------------
 # Nothing is silently zero
 # --------------------------------------------------------------------------------------------------
