@@ -190,24 +190,10 @@ class ServiceRole:
         return [self.role, *([self.policy] if self.policy is not None else []), *self.attachments]
 
 
-def service_role(
-    name: str,
-    ctx: StackContext,
-    component: str,
-    parent: pulumi.Resource,
-    *,
-    services: Sequence[str],
-    statements: Sequence[Statement] = (),
-    managed_policy_arns: Sequence[str] = (),
-    description: str,
-    source_arn: Optional[Any] = None,
-    trust_policy: Optional[pulumi.Output[str]] = None,
-) -> aws.iam.Role:
-    """A role assumable only by the given services of this account, with one inline least-privilege policy."""
-    return service_role_parts(
-        name, ctx, component, parent, services=services, statements=statements, managed_policy_arns=managed_policy_arns,
-        description=description, source_arn=source_arn, trust_policy=trust_policy,
-    ).role
+def service_role(name: str, ctx: StackContext, component: str, parent: pulumi.Resource, **options: Any) -> aws.iam.Role:
+    """A role assumable only by the given services of this account, with one inline least-privilege policy
+    (the options of `service_role_parts`)."""
+    return service_role_parts(name, ctx, component, parent, **options).role
 
 
 def service_role_parts(
@@ -223,7 +209,8 @@ def service_role_parts(
     source_arn: Optional[Any] = None,
     trust_policy: Optional[pulumi.Output[str]] = None,
 ) -> ServiceRole:
-    """`service_role`, also returning the inline policy and the managed-policy attachments."""
+    """A role assumable only by the given services of this account (or by `trust_policy`), with one inline
+    least-privilege policy and any managed policies; returned with its parts so a consumer can wait for them."""
     role = aws.iam.Role(
         name,
         description=description,
