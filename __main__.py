@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
+from components.ci import Ci, CiArgs
 from components.common import StackContext
 from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
@@ -54,6 +55,9 @@ network = Network(
     components,
 )
 
+# GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it.
+ci = Ci(f"{prefix}-ci", CiArgs(ctx=ctx, settings=settings.ci), components) if settings.ci.github_repository else None
+
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
@@ -67,3 +71,6 @@ pulumi.export(
     "kmsKeyArns",
     {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
 )
+if ci is not None:
+    pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
+    pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

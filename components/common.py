@@ -138,13 +138,14 @@ def service_role(
     description: str,
     source_arn: Optional[Any] = None,
     trust_policy: Optional[pulumi.Output[str]] = None,
+    max_session_duration: int = 3600,
 ) -> aws.iam.Role:
     """A role assumable only by the given services of this account, with one inline least-privilege policy."""
     role = aws.iam.Role(
         name,
         description=description,
         assume_role_policy=trust_policy if trust_policy is not None else service_trust(ctx, services, source_arn),
-        max_session_duration=3600,
+        max_session_duration=max_session_duration,
         tags=ctx.tags(component),
         opts=child(parent),
     )

@@ -104,6 +104,9 @@ _EXTRAS: dict[str, Extra] = {
         "mainRouteTableId": f"rtb-{_hex(n + 'main')}",
         "defaultNetworkAclId": f"acl-{_hex(n + 'acl')}",
     },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda n, i, r, id_: {
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(i.get('url', '')).removeprefix('https://')}",
+    },
     "aws:rds/subnetGroup:SubnetGroup": lambda n, i, r, id_: {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
