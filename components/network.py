@@ -152,7 +152,8 @@ class Network(pulumi.ComponentResource):
         self.database_security_group_id = database_sg.id
         self.endpoint_security_group_id = endpoint_sg.id
         self.nat_public_ips = pulumi.Output.all(*[eip.public_ip for eip in eips]).apply(list)
-        self.nat_gateway_ids = pulumi.Output.all(*[nat.id for nat in _unique(nat_by_az.values())]).apply(list)
+        distinct_nats = list({id(nat): nat for nat in nat_by_az.values()}.values())
+        self.nat_gateway_ids = pulumi.Output.all(*[nat.id for nat in distinct_nats]).apply(list)
         self.flow_log_group_name = flow_logs.name
         self.register_outputs(
             {
@@ -299,7 +300,9 @@ class Network(pulumi.ComponentResource):
                     "DeliverFlowLogs",
                     ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                     [group.arn, pulumi.Output.concat(group.arn, ":*")],
-                )
+                ),
+                # the delivery service checks that the group exists before writing (AWS's documented role policy)
+                allow("FindLogGroup", ["logs:DescribeLogGroups"], ctx.arn("logs", "log-group:*")),
             ],
         )
         aws.ec2.FlowLog(
@@ -316,10 +319,3 @@ class Network(pulumi.ComponentResource):
         )
         return group
 
-
-def _unique(items: "object") -> list[aws.ec2.NatGateway]:
-    seen: list[aws.ec2.NatGateway] = []
-    for item in items:  # type: ignore[attr-defined]
-        if item not in seen:
-            seen.append(item)
-    return seen

@@ -86,8 +86,8 @@ class _Problems:
     def unknown(self, full_key: str, value: Any, candidates: Sequence[str]) -> None:
         leaf = full_key.rsplit(".", 1)[-1].split(":")[-1]
         close = difflib.get_close_matches(leaf, candidates, n=1, cutoff=0.6)
-        allowed = f"a known key; did you mean {close[0]!r}?" if close else f"one of {', '.join(sorted(candidates))}"
-        self.items.append(Problem(full_key, value, f"unknown key, {allowed}", self.fix_command(full_key, _MISSING)))
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(candidates))}"
+        self.items.append(Problem(full_key, value, f"no such key; {hint}", self.fix_command(full_key, _MISSING)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -771,7 +771,7 @@ def _network(problems: _Problems, raw: Any, region: Optional[str]) -> Optional[N
                 continue
             seen.append((f"network.subnetCidrs.{tier}.{az} ({net})", net))
             layout[tier][az] = value
-    if any(len(layout.get(t, {})) != len(azs) for t in TIERS):
+    if r.bad or any(len(layout.get(t, {})) != len(azs) for t in TIERS):
         return None
     return NetworkSettings(
         cidr=cidr,
