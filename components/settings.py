@@ -17,7 +17,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
@@ -249,7 +249,7 @@ TOP_LEVEL: tuple[Key, ...] = (
     ),
 )
 
-_RESERVED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
+_RESERVED_TAGS: tuple[str, ...] = ("Project", "Environment", "Component", "ManagedBy")
 
 _NETWORK = Section(
     "network",
@@ -515,8 +515,8 @@ _CI = Section(
         Key(
             "stateBucket",
             "string",
-            "S3 bucket of a DIY Pulumi backend (cloud-url s3://<bucket>); the CI roles get state and lock access to it. "
-            "Empty: the Pulumi Cloud backend.",
+            "S3 bucket of a DIY Pulumi backend (cloud-url s3://<bucket>); the preview role may read the state and take "
+            "the stack lock (the deploy role's PowerUserAccess covers S3). Empty: the Pulumi Cloud backend.",
             default="",
             allowed="empty, or an S3 bucket name (3-63 lower-case letters, digits, '.', '-')",
             check=lambda v: v == "" or _is_bucket_name(v),
@@ -524,8 +524,8 @@ _CI = Section(
         Key(
             "secretsProviderKeyArn",
             "string",
-            "KMS key of an awskms:// secrets provider; preview may decrypt with it, deploy may also encrypt. "
-            "Empty: the backend's default secrets provider.",
+            "KMS key of an awskms:// secrets provider; the preview role may decrypt with it (the deploy role's "
+            "PowerUserAccess covers KMS). Empty: the backend's default secrets provider.",
             default="",
             allowed="empty, or a KMS key ARN such as arn:aws:kms:us-west-2:111122223333:key/<uuid>",
             check=lambda v: v == "" or _KMS_KEY_ARN_RE.fullmatch(v) is not None,

@@ -15,7 +15,8 @@ import json
 import statistics
 import sys
 import time
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Optional
 
 import pulumi
 

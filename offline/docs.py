@@ -15,8 +15,9 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from .engine import run
 from .stack_config import ROOT, load_stack_config, stacks
@@ -73,9 +74,10 @@ def _shape(value: Any) -> str:
     return "string" if isinstance(value, str) else type(value).__name__
 
 
-def outputs_table(root: Path = ROOT) -> str:
+def outputs_table(root: Path = ROOT, outputs: Optional[Mapping[str, Mapping[str, Any]]] = None) -> str:
+    """`outputs`: stack -> exported outputs, when the caller already ran the program."""
     names = stacks(root)
-    exported = {s: run(s).outputs for s in names}
+    exported = {s: (outputs[s] if outputs is not None else run(s).outputs) for s in names}
     keys = sorted({k for outputs in exported.values() for k in outputs})
     rows = ["| Output | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for key in keys:
@@ -91,17 +93,18 @@ def _block(name: str, body: str) -> str:
     )
 
 
-def render(root: Path = ROOT) -> dict[str, str]:
+def render(root: Path = ROOT, outputs: Optional[Mapping[str, Mapping[str, Any]]] = None) -> dict[str, str]:
     return {"config-table": _block("config-table", config_table(root)),
-            "outputs-table": _block("outputs-table", outputs_table(root))}
+            "outputs-table": _block("outputs-table", outputs_table(root, outputs))}
 
 
 def update(text: str, blocks: dict[str, str]) -> str:
     for name, block in blocks.items():
         pattern = re.compile(re.escape(f"<!-- {name}:start -->") + ".*?" + re.escape(f"<!-- {name}:end -->"), re.DOTALL)
-        if not pattern.search(text):
+        match = pattern.search(text)
+        if match is None:
             raise ValueError(f"{DOC} has no <!-- {name}:start --> / <!-- {name}:end --> markers")
-        text = pattern.sub(lambda _, b=block: b, text, count=1)  # type: ignore[misc]
+        text = text[: match.start()] + block + text[match.end() :]
     return text
 
 

@@ -133,11 +133,13 @@ class _Graph:
         return urns
 
     def node(self, resource: Resource) -> str:
-        return f"{_ident(self.component[resource.urn].name)}__{_ident(_short_type(resource.type))}"  # type: ignore[union-attr]
+        component = self.component[resource.urn]
+        owner = component.name if component is not None else "stack"
+        return f"{_ident(owner)}__{_ident(_short_type(resource.type))}"
 
 
 def _short_type(typ: str) -> str:
-    package, module, kind = (typ.split(":") + ["", ""])[:3]
+    package, module, kind = [*typ.split(":"), "", ""][:3]
     return f"{module.split('/')[0]} {kind}" if package == "aws" else kind
 
 
@@ -146,9 +148,8 @@ def _ident(text: str) -> str:
 
 
 def render(capture: Capture) -> str:
-    """The Mermaid flowchart (deterministic: components in program order, sorted nodes and edges)."""
+    """The Mermaid flowchart (deterministic: components in data-flow order, sorted nodes and edges)."""
     graph = _Graph(capture)
-    # registration order: __main__.py builds components in data-flow order
     components = [r for r in graph.resources if r.type.startswith(COMPONENT_PREFIX) and graph.component[r.urn] is None]
     members: dict[str, dict[str, list[Resource]]] = {c.urn: {} for c in components}
     for r in graph.resources:
@@ -179,7 +180,7 @@ def render(capture: Capture) -> str:
                 node_edges.add((graph.node(source), graph.node(target)))
 
     lines = ["flowchart LR"]
-    for comp in components:
+    for comp in _data_flow_order(components, component_edges):
         kind = comp.type[len(COMPONENT_PREFIX):]
         lines.append(f'  subgraph {_ident(comp.name)}["{kind} · {comp.name}"]')
         for node_id, group in sorted(members[comp.urn].items()):
@@ -193,6 +194,19 @@ def render(capture: Capture) -> str:
     lines += [f"  {a} --> {b}" for a, b in sorted(node_edges)]
     lines += [f"  {a} -.-> {b}" for a, b in sorted(component_edges)]
     return "\n".join(lines) + "\n"
+
+
+def _data_flow_order(components: list[Resource], edges: set[tuple[str, str]]) -> list[Resource]:
+    """Every component after the components it depends on, ties by name (registration order is not stable)."""
+    pending = sorted(components, key=lambda c: c.name)
+    placed: list[Resource] = []
+    while pending:
+        done = {_ident(c.name) for c in placed}
+        ready = [c for c in pending if all(b in done for a, b in edges if a == _ident(c.name) and b != a)]
+        pick = ready[0] if ready else pending[0]  # a cycle: break it by name
+        placed.append(pick)
+        pending.remove(pick)
+    return placed
 
 
 def block(capture: Capture) -> str:
@@ -218,9 +232,10 @@ def embedded_stack(text: str) -> Optional[str]:
 
 def replace_block(text: str, new_block: str) -> Optional[str]:
     """`text` with its diagram block replaced, or None when it has no markers."""
-    if not _BLOCK_RE.search(text):
+    match = _BLOCK_RE.search(text)
+    if match is None:
         return None
-    return _BLOCK_RE.sub(lambda _: new_block, text, count=1)
+    return text[: match.start()] + new_block + text[match.end() :]
 
 
 def targets(root: Path = ROOT) -> list[Path]:

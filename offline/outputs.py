@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ACCOUNT_ID = "111122223333"
 EDGE_REGION = "us-east-1"
@@ -124,11 +125,12 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
     elif typ in ("aws:kms/key:Key",):
         id_ = _uuid(name)
     elif typ == "aws:s3/bucket:Bucket":
-        id_ = inputs.get("bucket") or physical_name(name).lower()
+        id_ = str(inputs.get("bucket") or physical_name(name).lower())
     elif typ == "aws:rds/subnetGroup:SubnetGroup":
-        id_ = inputs.get("name") or physical_name(name, 255).lower()
+        id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     else:
-        id_ = inputs.get("name") if isinstance(inputs.get("name"), str) else physical_name(name, 128)
+        given = inputs.get("name")
+        id_ = given if isinstance(given, str) else physical_name(name, 128)
     extra = {"arn": f"arn:aws:{_service(typ)}:{region}:{ACCOUNT_ID}:{_kind(typ)}/{id_}"}
     maker = _EXTRAS.get(typ)
     if maker is not None:
