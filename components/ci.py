@@ -173,8 +173,10 @@ class Ci(pulumi.ComponentResource):
         policies (every physical name starts with the project name) and fence off the CI trust itself."""
         iam = f"arn:{ctx.partition}:iam::"
         account = ctx.account_id
-        project_roles = [pulumi.Output.concat(iam, account, f":role/{ctx.project}-*"),
-                         pulumi.Output.concat(iam, account, f":role/*/{ctx.project}-*")]
+        project_roles = [
+            pulumi.Output.concat(iam, account, f":role/{ctx.project}-*"),
+            pulumi.Output.concat(iam, account, f":role/*/{ctx.project}-*"),  # roles with a path
+        ]
         return [
             allow("ProjectRoles", IAM_ROLE_WRITES, project_roles),
             allow("PassProjectRoles", ["iam:PassRole"], project_roles),
