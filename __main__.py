@@ -4,10 +4,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
+from components.api import Api, ApiArgs
 from components.ci import Ci, CiArgs
 from components.common import StackContext
+from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.network import Network, NetworkArgs
+from components.registry import Registry, RegistryArgs
+from components.security import Security, SecurityArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -32,8 +36,10 @@ ctx = StackContext(
     base_tags=base_tags,
 )
 prefix = settings.name_prefix
+# the audit key policy admits exactly this trail, and the security component creates it under this name
+trail_name = f"{prefix}-trail"
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=f"{prefix}-trail"), components)
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -54,6 +60,60 @@ network = Network(
     ),
     components,
 )
+database = Database(
+    f"{prefix}-db",
+    DatabaseArgs(
+        ctx=ctx,
+        settings=settings.database,
+        subnet_group_name=network.db_subnet_group_name,
+        security_group_id=network.database_security_group_id,
+        availability_zones=settings.network.availability_zones,
+        data_key=encryption.data,
+        logs_key=encryption.logs,
+        log_retention_days=settings.observability.log_retention_days,
+        topics=alerting.topics,
+    ),
+    components,
+)
+
+registry = Registry(
+    f"{prefix}-registry",
+    RegistryArgs(
+        ctx=ctx,
+        settings=settings.registry,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
+api = Api(
+    f"{prefix}-api",
+    ApiArgs(
+        ctx=ctx,
+        settings=settings.api,
+        repository=registry.api,
+        database=database.connection,
+        private_subnet_ids=network.private_subnet_ids,
+        app_security_group_id=network.app_security_group_id,
+        data_key=encryption.data,
+        logs_key=encryption.logs,
+        log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
+security = Security(
+    f"{prefix}-security",
+    SecurityArgs(
+        ctx=ctx,
+        settings=settings.security,
+        audit_key=encryption.audit,
+        logs_key=encryption.logs,
+        topics=alerting.topics,
+        log_retention_days=settings.observability.log_retention_days,
+        trail_name=trail_name,
+    ),
+    components,
+)
 
 # GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it.
 ci = Ci(f"{prefix}-ci", CiArgs(ctx=ctx, settings=settings.ci), components) if settings.ci.github_repository else None
@@ -71,6 +131,19 @@ pulumi.export(
     "kmsKeyArns",
     {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
 )
+pulumi.export("repositoryUrl", registry.api.url)
+pulumi.export("repositoryUrls", registry.repository_urls)
+pulumi.export("databaseEndpoint", database.endpoint)
+pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
+pulumi.export("databaseSecretArn", database.secret_arn)
+pulumi.export("databasePort", database.port)
+pulumi.export("databaseName", database.database_name)
+pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("apiUrl", api.url)
+if settings.security.account_baseline:
+    pulumi.export("trailArn", security.trail_arn)
+    pulumi.export("auditBucketName", security.audit_bucket_name)
+    pulumi.export("securityHubStandards", security.standards_arns)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

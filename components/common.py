@@ -7,9 +7,9 @@ alarm actions on ALARM and OK) is the same everywhere and is fixed in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -126,6 +126,20 @@ def deny_old_tls(bucket_arn: pulumi.Output[str]) -> Statement:
 # --------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class ServiceRole:
+    """A service role with its inline policy: a consumer that AWS validates at creation (CloudTrail checks that
+    its CloudWatch Logs role can already write) depends on `ready`, not only on the role."""
+
+    role: aws.iam.Role
+    policy: Optional[aws.iam.RolePolicy]
+    attachments: list[aws.iam.RolePolicyAttachment]
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        return [self.role, *([self.policy] if self.policy is not None else []), *self.attachments]
+
+
 def service_role(
     name: str,
     ctx: StackContext,
@@ -141,6 +155,28 @@ def service_role(
     max_session_duration: int = 3600,
 ) -> aws.iam.Role:
     """A role assumable only by the given services of this account, with one inline least-privilege policy."""
+    return service_role_parts(
+        name, ctx, component, parent, services=services, statements=statements, managed_policy_arns=managed_policy_arns,
+        description=description, source_arn=source_arn, trust_policy=trust_policy,
+        max_session_duration=max_session_duration,
+    ).role
+
+
+def service_role_parts(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    services: Sequence[str],
+    statements: Sequence[Statement] = (),
+    managed_policy_arns: Sequence[str] = (),
+    description: str,
+    source_arn: Optional[Any] = None,
+    trust_policy: Optional[pulumi.Output[str]] = None,
+    max_session_duration: int = 3600,
+) -> ServiceRole:
+    """`service_role`, also returning the inline policy and the managed-policy attachments."""
     role = aws.iam.Role(
         name,
         description=description,
@@ -149,11 +185,14 @@ def service_role(
         tags=ctx.tags(component),
         opts=child(parent),
     )
+    policy = None
     if statements:
-        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
-    for arn in managed_policy_arns:
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=child(role))
+    attachments = [
         aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child(role))
-    return role
+        for arn in managed_policy_arns
+    ]
+    return ServiceRole(role=role, policy=policy, attachments=attachments)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,7 +275,7 @@ def hardened_bucket(
     *,
     encryption: BucketEncryption,
     lifecycle: Sequence[LifecycleRule],
-    statements: Sequence[Statement] = (),
+    statements: Union[Sequence[Statement], Callable[[pulumi.Output[str]], Sequence[Statement]]] = (),
     access_log_bucket: Optional[pulumi.Input[str]] = None,
     access_log_prefix: Optional[str] = None,
     versioned: bool = True,
@@ -246,7 +285,8 @@ def hardened_bucket(
     region: Optional[str] = None,
 ) -> HardenedBucket:
     """A private bucket: all four public-access blocks, ACLs disabled, default encryption, versioning,
-    lifecycle, a policy that denies non-TLS requests (plus the caller's statements), optional access logs.
+    lifecycle, a policy that denies non-TLS requests (plus the caller's statements, or a function of the bucket ARN
+    returning them when they name the bucket itself), optional access logs.
     Stateful: protected in prod and force-destroyable only in dev."""
     keep = ctx.protect if protect is None else protect
     bucket = aws.s3.Bucket(
@@ -329,7 +369,11 @@ def hardened_bucket(
     policy = aws.s3.BucketPolicy(
         f"{name}-policy",
         bucket=bucket.id,
-        policy=policy_json([deny_insecure_transport(bucket.arn), deny_old_tls(bucket.arn), *statements]),
+        policy=policy_json([
+            deny_insecure_transport(bucket.arn),
+            deny_old_tls(bucket.arn),
+            *(statements(bucket.arn) if callable(statements) else statements),
+        ]),
         region=region,
         # a policy write fails while Block Public Access is still being applied
         opts=child(bucket, depends_on=[public_block]),

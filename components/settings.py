@@ -17,7 +17,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
@@ -221,6 +221,19 @@ LOG_RETENTION_DAYS = (
 
 NAT_MODES = ("none", "single", "per_az", "regional")
 API_PLATFORMS = ("apprunner", "ecs-express")
+API_CPU_UNITS = (256, 512, 1024, 2048, 4096)
+# App Runner's instance sizes (CreateService InstanceConfiguration): cpu units -> memory MiB.
+APPRUNNER_SIZES = {256: (512, 1024), 512: (1024,), 1024: (2048, 3072, 4096), 2048: (4096, 6144), 4096: (8192, 10240, 12288)}
+# Fargate task sizes, capped at the 8192 MiB the ECS Express provider documents.
+FARGATE_SIZES = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 8193, 1024)),
+    4096: (8192,),
+}
+PLATFORM_SIZES = {"apprunner": APPRUNNER_SIZES, "ecs-express": FARGATE_SIZES}
+_REPO_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 
 
@@ -309,6 +322,25 @@ _NETWORK = Section(
     required=True,
 )
 
+# Aurora PostgreSQL majors in standard support (13 ended February 2026; the cluster opts out of paid Extended
+# Support), and the first minor of each that allows 0 ACUs (Serverless v2 auto-pause).
+DATABASE_MAJORS = (14, 15, 16, 17)
+AUTO_PAUSE_MINIMUM = {14: 12, 15: 7, 16: 3, 17: 4}
+MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
+PERFORMANCE_INSIGHTS_RETENTION = (7, *range(31, 731, 31), 731)
+RESTORE_TYPES = ("full-copy", "copy-on-write")
+# Names RDS reserves for Aurora PostgreSQL or that are the well-known defaults an attacker tries first.
+RESERVED_DB_USERS = ("postgres", "admin", "rdsadmin", "root", "administrator", "master", "superuser", "rds_superuser")
+RESERVED_DB_NAMES = ("postgres", "template0", "template1", "rdsadmin")
+_PG_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_BACKUP_WINDOW = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MAINTENANCE_WINDOW = re.compile(
+    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)"
+)
+# Parameters that only take effect after a reboot; RDS rejects apply_method "immediate" for them.
+STATIC_DB_PARAMETERS = ("shared_preload_libraries", "max_connections", "rds.logical_replication", "track_activity_query_size")
+
 _DATABASE = Section(
     "database",
     "Aurora PostgreSQL Serverless v2 cluster.",
@@ -316,10 +348,10 @@ _DATABASE = Section(
         Key(
             "engineVersion",
             "string",
-            "Aurora PostgreSQL engine version (major.minor).",
-            default="16.8",
-            allowed="a version of the form MAJOR.MINOR, e.g. 16.8",
-            check=lambda v: re.fullmatch(r"\d{2}\.\d{1,2}", v) is not None,
+            "Aurora PostgreSQL engine version (major.minor). minCapacity 0 needs 14.12, 15.7, 16.3, 17.4 or later.",
+            default="17.7",
+            allowed="a version of the form MAJOR.MINOR with MAJOR 14 to 17, e.g. 17.7",
+            check=lambda v: re.fullmatch(r"\d{2}\.\d{1,2}", v) is not None and int(v.split(".")[0]) in DATABASE_MAJORS,
         ),
         Key(
             "minCapacity",
@@ -338,12 +370,36 @@ _DATABASE = Section(
             check=lambda v: 1 <= v <= 256 and float(v * 2).is_integer(),
         ),
         Key(
+            "secondsUntilAutoPause",
+            "integer",
+            "Idle seconds before a cluster with minCapacity 0 pauses (ignored otherwise). Open connections keep it awake.",
+            default=300,
+            allowed="300 to 86400",
+            check=lambda v: 300 <= v <= 86400,
+        ),
+        Key(
+            "instanceClass",
+            "string",
+            "Instance class of the writer and the readers: db.serverless (Serverless v2) or a provisioned class.",
+            default="db.serverless",
+            allowed="db.serverless or a provisioned class such as db.r7g.large",
+            check=lambda v: re.fullmatch(r"db\.serverless|db\.[a-z][a-z0-9-]*\.[0-9]*x?(large|medium|small|micro)", v) is not None,
+        ),
+        Key(
             "readers",
             "integer",
-            "Number of reader instances (read replicas) besides the writer.",
+            "Number of reader instances (read replicas) besides the writer, placed in the AZs after the writer's.",
             default=1,
             allowed="0 to 15",
             check=lambda v: 0 <= v <= 15,
+        ),
+        Key(
+            "readerAutoscaling",
+            "object",
+            "Application Auto Scaling of the reader count on reader CPU: {enabled: bool, min: 1..15 (the floor is "
+            "the larger of min and readers), max: 1..15, at least min and readers, targetCpu: 10..90 percent}.",
+            default={"enabled": False, "min": 1, "max": 3, "targetCpu": 60},
+            allowed="a map with enabled (bool), min (1 to 15), max (1 to 15, at least min and readers), targetCpu (10 to 90)",
         ),
         Key(
             "backupRetentionDays",
@@ -354,11 +410,135 @@ _DATABASE = Section(
             check=lambda v: 1 <= v <= 35,
         ),
         Key(
+            "backupWindow",
+            "string",
+            "Daily automated backup window in UTC (hh24:mi-hh24:mi).",
+            default="08:00-09:00",
+            allowed="hh24:mi-hh24:mi in UTC, at least 30 minutes, not overlapping maintenanceWindow",
+            check=lambda v: _BACKUP_WINDOW.fullmatch(v) is not None,
+        ),
+        Key(
+            "maintenanceWindow",
+            "string",
+            "Weekly maintenance window in UTC (ddd:hh24:mi-ddd:hh24:mi).",
+            default="sun:10:00-sun:11:00",
+            allowed="ddd:hh24:mi-ddd:hh24:mi in UTC (days mon..sun), at least 30 minutes, not overlapping backupWindow",
+            check=lambda v: _MAINTENANCE_WINDOW.fullmatch(v) is not None,
+        ),
+        Key(
             "deletionProtection",
             "boolean",
             "RDS deletion protection on the cluster.",
             default=True,
         ),
+        Key(
+            "skipFinalSnapshot",
+            "boolean",
+            "Delete the cluster without a final snapshot (fast dev teardown; never allowed in prod).",
+            default=False,
+        ),
+        Key(
+            "databaseName",
+            "string",
+            "Name of the application database created in the cluster.",
+            default="vitality",
+            allowed="a lower-case PostgreSQL identifier ([a-z][a-z0-9_]{0,62}), not postgres/template0/template1/rdsadmin",
+            check=lambda v: _PG_IDENTIFIER.fullmatch(v) is not None and v not in RESERVED_DB_NAMES,
+        ),
+        Key(
+            "masterUsername",
+            "string",
+            "Master user name (its password is managed by RDS in Secrets Manager).",
+            default="vitality_admin",
+            allowed="a lower-case PostgreSQL identifier ([a-z][a-z0-9_]{0,62}), not a default or reserved name ("
+            + ", ".join(RESERVED_DB_USERS) + ") and not starting with rds or pg_",
+            check=lambda v: _PG_IDENTIFIER.fullmatch(v) is not None and v not in RESERVED_DB_USERS
+            and not v.startswith(("rds", "pg_")),
+        ),
+        Key(
+            "parameters",
+            "object",
+            "Cluster parameter overrides: {name: value} or {name: {value, applyMethod}}; merged over the secure "
+            "defaults (see docs/database.md). rds.force_ssl cannot be turned off.",
+            default={},
+            allowed="a map of parameter name to a string/number value or {value, applyMethod: immediate|pending-reboot}",
+        ),
+        Key(
+            "monitoringInterval",
+            "integer",
+            "Enhanced Monitoring interval in seconds.",
+            default=60,
+            allowed="one of " + ", ".join(map(str, MONITORING_INTERVALS)),
+            check=lambda v: v in MONITORING_INTERVALS,
+        ),
+        Key(
+            "performanceInsightsRetentionDays",
+            "integer",
+            "Performance Insights retention (7 is free).",
+            default=7,
+            allowed="7, a multiple of 31 up to 713, or 731",
+            check=lambda v: v in PERFORMANCE_INSIGHTS_RETENTION,
+        ),
+        Key(
+            "awsBackup",
+            "object",
+            "AWS Backup vault and daily plan for the cluster on top of the automated backups: {enabled: bool, "
+            "retentionDays: 7..3650, schedule: a daily cron(...) in UTC}.",
+            default={"enabled": True, "retentionDays": 35, "schedule": "cron(0 5 ? * * *)"},
+            allowed="a map with enabled (bool), retentionDays (7 to 3650), schedule (a cron(...) expression in UTC)",
+        ),
+        Key(
+            "restore",
+            "object",
+            "Create the cluster from a backup (DR drills): {snapshotIdentifier} or {sourceClusterIdentifier, "
+            "restoreToTime | useLatestRestorableTime, restoreType}. See the runbook in docs/database.md.",
+            default={},
+            allowed="empty, {snapshotIdentifier: <snapshot id or ARN>}, or {sourceClusterIdentifier, restoreToTime "
+            "(YYYY-MM-DDTHH:MM:SSZ) or useLatestRestorableTime: true, restoreType: full-copy|copy-on-write}",
+        ),
+    ),
+)
+
+_READER_AUTOSCALING = Section(
+    "database.readerAutoscaling",
+    "Reader auto scaling.",
+    (
+        Key("enabled", "boolean", "Scale the reader count on CPU.", default=False),
+        Key("min", "integer", "Minimum readers.", default=1, allowed="1 to 15", check=lambda v: 1 <= v <= 15),
+        Key("max", "integer", "Maximum readers.", default=3, allowed="1 to 15, at least min", check=lambda v: 1 <= v <= 15),
+        Key("targetCpu", "number", "Average reader CPU to hold.", default=60, allowed="10 to 90", check=lambda v: 10 <= v <= 90),
+    ),
+)
+
+_AWS_BACKUP = Section(
+    "database.awsBackup",
+    "AWS Backup plan.",
+    (
+        Key("enabled", "boolean", "Create the vault, plan and selection.", default=True),
+        Key("retentionDays", "integer", "Days a recovery point is kept.", default=35, allowed="7 to 3650",
+            check=lambda v: 7 <= v <= 3650),
+        Key("schedule", "string", "When the daily backup starts (UTC).", default="cron(0 5 ? * * *)",
+            allowed="a daily cron(...) expression with six fields, e.g. cron(0 5 ? * * *)",
+            check=lambda v: re.fullmatch(r"cron\(\d{1,2} \d{1,2} \? \* \* \*\)", v) is not None),
+    ),
+)
+
+_RESTORE = Section(
+    "database.restore",
+    "Restore source.",
+    (
+        Key("snapshotIdentifier", "string", "Cluster snapshot id or ARN to create the cluster from.", default="",
+            allowed="empty, a cluster snapshot identifier or its ARN",
+            check=lambda v: v == "" or re.fullmatch(r"(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?[a-zA-Z][a-zA-Z0-9:-]{0,254}", v) is not None),
+        Key("sourceClusterIdentifier", "string", "Cluster to restore to a point in time from.", default="",
+            allowed="empty, a cluster identifier or its ARN",
+            check=lambda v: v == "" or re.fullmatch(r"(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:)?[a-zA-Z][a-zA-Z0-9-]{0,62}", v) is not None),
+        Key("restoreToTime", "string", "UTC time to restore to.", default="",
+            allowed="empty or YYYY-MM-DDTHH:MM:SSZ",
+            check=lambda v: v == "" or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", v) is not None),
+        Key("useLatestRestorableTime", "boolean", "Restore to the latest restorable time.", default=False),
+        Key("restoreType", "string", "full-copy or copy-on-write (a clone).", default="full-copy",
+            allowed=one_of(*RESTORE_TYPES)[0], check=one_of(*RESTORE_TYPES)[1]),
     ),
 )
 
@@ -385,6 +565,106 @@ _API = Section(
         ),
         Key("minInstances", "integer", "Minimum running instances.", default=1, allowed="1 to 25", check=lambda v: 1 <= v <= 25),
         Key("maxInstances", "integer", "Maximum running instances.", default=4, allowed="1 to 25, at least minInstances", check=lambda v: 1 <= v <= 25),
+        Key(
+            "maxConcurrency",
+            "integer",
+            "Concurrent requests per instance before App Runner scales out; ECS Express scales on requests per "
+            "task per minute at 60 times this value.",
+            default=100,
+            allowed="1 to 200",
+            check=lambda v: 1 <= v <= 200,
+        ),
+        Key(
+            "cpu",
+            "integer",
+            "CPU units per instance or task (1024 = 1 vCPU).",
+            default=1024,
+            allowed="256, 512, 1024, 2048 or 4096, in a combination with memory the platform accepts",
+            check=lambda v: v in API_CPU_UNITS,
+        ),
+        Key(
+            "memory",
+            "integer",
+            "Memory per instance or task in MiB.",
+            default=2048,
+            allowed="a size in MiB the platform accepts for api.cpu (see docs/api.md)",
+            check=lambda v: 512 <= v <= 30720,
+        ),
+        Key(
+            "port",
+            "integer",
+            "Port the container listens on.",
+            default=8080,
+            allowed="1024 to 65535",
+            check=lambda v: 1024 <= v <= 65535,
+        ),
+        Key(
+            "healthCheckPath",
+            "string",
+            "HTTP path the platform probes for health.",
+            default="/health",
+            allowed="an absolute path of at most 51 characters from [A-Za-z0-9._~/-], e.g. /health",
+            check=lambda v: re.fullmatch(r"/[A-Za-z0-9._~/-]{0,50}", v) is not None,
+        ),
+    ),
+)
+
+_REGISTRY = Section(
+    "registry",
+    "Private ECR repositories for the service images.",
+    (
+        Key(
+            "repositories",
+            "array",
+            "Repository short names, one private repository each (named <project>-<stack>/<name>). The API pulls "
+            "from the one named api.",
+            default=["api"],
+            allowed="1 to 20 distinct lower-case names ([a-z0-9] separated by . _ - or /) including \"api\"",
+            check=lambda v: 1 <= len(v) <= 20 and len(set(v)) == len(v) and "api" in v
+            and _strings(lambda s: len(s) <= 200 and _REPO_NAME_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "mutableTags",
+            "array",
+            "Moving tags that may be overwritten (e.g. latest). Empty: every tag is immutable. Each one becomes an "
+            "exact-match exclusion from tag immutability.",
+            default=[],
+            allowed="up to 5 distinct exact tags ([A-Za-z0-9_][A-Za-z0-9_.-]*, no wildcards) that start with no "
+            "release or protected prefix",
+            check=lambda v: len(v) <= 5 and len(set(v)) == len(v) and _strings(lambda s: _TAG_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "releaseTagPrefixes",
+            "array",
+            "Tag prefixes of release images; the newest keepReleaseImages of each prefix are kept.",
+            default=["v"],
+            allowed="1 to 5 distinct tag prefixes ([A-Za-z0-9_][A-Za-z0-9_.-]*)",
+            check=lambda v: 1 <= len(v) <= 5 and len(set(v)) == len(v) and _strings(lambda s: _TAG_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "keepReleaseImages",
+            "integer",
+            "How many release images to keep per release prefix; older ones expire.",
+            default=30,
+            allowed="1 to 1000",
+            check=lambda v: 1 <= v <= 1000,
+        ),
+        Key(
+            "protectedTagPrefixes",
+            "array",
+            "Tag prefixes of images that never expire (e.g. images that ran in prod, kept for audit).",
+            default=["prod-"],
+            allowed="up to 5 distinct tag prefixes ([A-Za-z0-9_][A-Za-z0-9_.-]*) that do not overlap a release prefix",
+            check=lambda v: len(v) <= 5 and len(set(v)) == len(v) and _strings(lambda s: _TAG_RE.fullmatch(s) is not None)(v),
+        ),
+        Key(
+            "untaggedExpiryDays",
+            "integer",
+            "Days after push when an untagged image (a superseded build layer set) expires.",
+            default=7,
+            allowed="1 to 365",
+            check=lambda v: 1 <= v <= 365,
+        ),
     ),
 )
 
@@ -435,6 +715,18 @@ _OBSERVABILITY = Section(
     ),
 )
 
+# Security Hub standards this program can subscribe to (config name -> ARN path after `standards/`).
+SECURITY_STANDARDS = {
+    "fsbp": "aws-foundational-security-best-practices/v/1.0.0",
+    "cis-3.0": "cis-aws-foundations-benchmark/v/3.0.0",
+    "nist-800-53-r5": "nist-800-53/v/5.0.0",
+}
+REMEDIATION_MODES = ("automatic", "manual")
+OBJECT_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+CONTROL_ID_RE = re.compile(r"[A-Z][A-Za-z0-9]{1,29}\.\d{1,3}")  # Security Hub control ids: IAM.6, EC2.2, CloudTrail.7
+_CONTACT_KEYS = ("name", "email", "phone", "title")
+_PHONE_RE = re.compile(r"\+?[0-9][0-9 ()-]{5,23}[0-9]")
+
 _SECURITY = Section(
     "security",
     "Account security baseline.",
@@ -445,6 +737,87 @@ _SECURITY = Section(
             "Whether this stack owns the account-level singletons (Security Hub, Config recorder, GuardDuty, "
             "CloudTrail, password policy, ...). Two stacks in one account: true in exactly one.",
             default=False,
+        ),
+        Key(
+            "globalResourceRegion",
+            "string",
+            "The one region whose Config recorder records global resource types (IAM); empty means aws:region.",
+            default="",
+            allowed="empty, or an AWS region name such as us-west-2",
+            check=lambda v: v == "" or AWS_REGION_RE.fullmatch(v) is not None,
+        ),
+        Key(
+            "standards",
+            "array",
+            "Security Hub standards to subscribe to (default standards are never auto-enabled).",
+            default=["fsbp", "cis-3.0"],
+            allowed="a non-empty list of distinct names from " + ", ".join(SECURITY_STANDARDS),
+            check=lambda v: len(v) > 0 and len(set(v)) == len(v) and all(x in SECURITY_STANDARDS for x in v),
+        ),
+        Key(
+            "controlExceptions",
+            "array",
+            "Accepted Security Hub findings: controls disabled with a recorded reason, as [{controlId, standard?, "
+            "reason}]. Without standard the control is disabled in every subscribed standard.",
+            default=[],
+            allowed="a list of {controlId: e.g. IAM.6, standard: a subscribed standard (optional), reason: text}",
+            items="object",
+        ),
+        Key(
+            "securityContact",
+            "object",
+            "Security alternate contact of the account (Account.1): {name, email, phone, title}. Required when "
+            "accountBaseline is true.",
+            default={},
+            allowed="a map with name, email, phone (e.g. +1-206-555-0100) and title",
+        ),
+        Key(
+            "remediation",
+            "string",
+            "AWS Config remediation: automatic (SSM automation runs on non-compliant resources) or manual "
+            "(remediation is configured and started by a person).",
+            default="manual",
+            allowed=one_of(*REMEDIATION_MODES)[0],
+            check=one_of(*REMEDIATION_MODES)[1],
+        ),
+        Key(
+            "unusedAccessAgeDays",
+            "integer",
+            "IAM Access Analyzer: days without use after which access is reported as unused.",
+            default=90,
+            allowed="1 to 365",
+            check=lambda v: 1 <= v <= 365,
+        ),
+        Key(
+            "auditRetentionYears",
+            "integer",
+            "Years CloudTrail logs and Config snapshots are kept in the audit bucket (Config history: at most 7).",
+            default=7,
+            allowed="1 to 10",
+            check=lambda v: 1 <= v <= 10,
+        ),
+        Key(
+            "objectLock",
+            "object",
+            "Object Lock default retention of the audit bucket in prod: {mode: GOVERNANCE|COMPLIANCE, days}. Dev "
+            "buckets have no Object Lock (they must stay deletable).",
+            default={"mode": "GOVERNANCE", "days": 365},
+            allowed="a map with mode (GOVERNANCE or COMPLIANCE) and days (1 to 3650, at most auditRetentionYears)",
+        ),
+        Key(
+            "passwordMaxAgeDays",
+            "integer",
+            "IAM password policy maximum password age; 0 means passwords do not expire.",
+            default=90,
+            allowed="0 (no expiry) or 1 to 1095",
+            check=lambda v: 0 <= v <= 1095,
+        ),
+        Key(
+            "s3DataEvents",
+            "boolean",
+            "CloudTrail logs S3 object-level read and write events for every bucket (CIS S3.22/S3.23; billed per "
+            "event).",
+            default=True,
         ),
     ),
 )
@@ -533,11 +906,11 @@ _CI = Section(
     ),
 )
 
-SECTIONS: tuple[Section, ...] = (_NETWORK, _DATABASE, _API, _FRONTEND, _OBSERVABILITY, _SECURITY, _CI)
+SECTIONS: tuple[Section, ...] = (_NETWORK, _DATABASE, _API, _REGISTRY, _FRONTEND, _OBSERVABILITY, _SECURITY, _CI)
 
 # Provider keys the program reads (declared in the stack files, not typed in Pulumi.yaml).
 PROVIDER_KEYS = ("aws:region",)
-AWS_REGION_RE = re.compile(r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d")
+AWS_REGION_RE: re.Pattern[str] = re.compile(r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -556,6 +929,38 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
+class ReaderAutoscalingSettings:
+    enabled: bool = False
+    min_readers: int = 1
+    max_readers: int = 3
+    target_cpu: float = 60.0
+
+
+@dataclass(frozen=True)
+class AwsBackupSettings:
+    enabled: bool = True
+    retention_days: int = 35
+    schedule: str = "cron(0 5 ? * * *)"
+
+
+@dataclass(frozen=True)
+class RestoreSettings:
+    """Exactly one source: a snapshot, or a source cluster with a time (or the latest restorable time)."""
+
+    snapshot_identifier: Optional[str] = None
+    source_cluster_identifier: Optional[str] = None
+    restore_to_time: Optional[str] = None
+    use_latest_restorable_time: bool = False
+    restore_type: str = "full-copy"
+
+
+@dataclass(frozen=True)
+class DbParameter:
+    value: str
+    apply_method: str  # "immediate" | "pending-reboot"
+
+
+@dataclass(frozen=True)
 class DatabaseSettings:
     engine_version: str
     min_capacity: float
@@ -563,6 +968,23 @@ class DatabaseSettings:
     readers: int
     backup_retention_days: int
     deletion_protection: bool
+    seconds_until_auto_pause: int = 300
+    instance_class: str = "db.serverless"
+    reader_autoscaling: ReaderAutoscalingSettings = ReaderAutoscalingSettings()
+    backup_window: str = "08:00-09:00"
+    maintenance_window: str = "sun:10:00-sun:11:00"
+    skip_final_snapshot: bool = False
+    database_name: str = "vitality"
+    master_username: str = "vitality_admin"
+    parameters: Mapping[str, DbParameter] = field(default_factory=dict)  # overrides only; defaults live in the component
+    monitoring_interval: int = 60
+    performance_insights_retention_days: int = 7
+    aws_backup: AwsBackupSettings = AwsBackupSettings()
+    restore: Optional[RestoreSettings] = None
+
+    @property
+    def major_version(self) -> int:
+        return int(self.engine_version.split(".")[0])
 
 
 @dataclass(frozen=True)
@@ -571,6 +993,26 @@ class ApiSettings:
     image: str
     min_instances: int
     max_instances: int
+    max_concurrency: int
+    cpu: int
+    memory: int
+    port: int
+    health_check_path: str
+
+    @property
+    def public_image(self) -> bool:
+        """A full public reference (the bootstrap image), not a tag or digest in the API repository."""
+        return "/" in self.image
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    repositories: tuple[str, ...]
+    mutable_tags: tuple[str, ...]
+    release_tag_prefixes: tuple[str, ...]
+    keep_release_images: int
+    protected_tag_prefixes: tuple[str, ...]
+    untagged_expiry_days: int
 
 
 @dataclass(frozen=True)
@@ -586,8 +1028,38 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class ControlException:
+    control_id: str
+    standard: Optional[str]  # None: every subscribed standard
+    reason: str
+
+
+@dataclass(frozen=True)
+class SecurityContact:
+    name: str
+    email: str
+    phone: str
+    title: str
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     account_baseline: bool
+    global_resource_region: Optional[str] = None  # None: the stack's region
+    standards: tuple[str, ...] = ("fsbp", "cis-3.0")
+    control_exceptions: tuple[ControlException, ...] = ()
+    security_contact: Optional[SecurityContact] = None
+    remediation: str = "manual"
+    unused_access_age_days: int = 90
+    audit_retention_years: int = 7
+    object_lock_mode: str = "GOVERNANCE"
+    object_lock_days: int = 365
+    password_max_age_days: int = 90  # 0: no expiry
+    s3_data_events: bool = True
+
+    @property
+    def automatic_remediation(self) -> bool:
+        return self.remediation == "automatic"
 
 
 @dataclass(frozen=True)
@@ -609,6 +1081,7 @@ class Settings:
     network: NetworkSettings
     database: DatabaseSettings
     api: ApiSettings
+    registry: RegistrySettings
     frontend: FrontendSettings
     observability: ObservabilitySettings
     security: SecuritySettings
@@ -783,13 +1256,114 @@ def _network(problems: _Problems, raw: Any, region: Optional[str]) -> Optional[N
     )
 
 
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _backup_intervals(window: str) -> list[tuple[int, int]]:
+    """The daily backup window as minute-of-week intervals from the previous Sunday to the next Monday, so windows
+    that wrap past midnight or past the end of the week are compared too."""
+    start, end = (_minutes(t) for t in window.split("-"))
+    length = (end - start) % 1440
+    return [(day * 1440 + start, day * 1440 + start + length) for day in range(-1, 8)]
+
+
+def _maintenance_interval(window: str) -> tuple[int, int]:
+    start, end = window.split("-")
+    s = _DAYS.index(start[:3]) * 1440 + _minutes(start[4:])
+    e = _DAYS.index(end[:3]) * 1440 + _minutes(end[4:])
+    return s, s + (e - s) % (7 * 1440)
+
+
+def _nested(problems: _Problems, section: Section, raw: Any) -> _Reader:
+    return _Reader(problems, section, raw if isinstance(raw, dict) else {})
+
+
+def _db_parameters(r: _Reader, raw: Mapping[str, Any]) -> dict[str, DbParameter]:
+    found: dict[str, DbParameter] = {}
+    for name, given in raw.items():
+        key = f"{PROJECT}:database.parameters.{name}"
+        if not re.fullmatch(r"[a-z_][a-z0-9_.]*", name):
+            r.problems.add(key, given, "a PostgreSQL parameter name such as log_min_duration_statement", _MISSING)
+            continue
+        value, method = given, "pending-reboot" if name in STATIC_DB_PARAMETERS else "immediate"
+        if isinstance(given, dict):
+            value, method = given.get("value"), given.get("applyMethod", method)
+            extra = set(given) - {"value", "applyMethod"}
+            if extra or method not in ("immediate", "pending-reboot"):
+                r.problems.add(key, given, "{value, applyMethod: immediate|pending-reboot}", {"value": value, "applyMethod": "pending-reboot"})
+                continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "":
+            r.problems.add(key, given, "a non-empty string or number", "1")
+            continue
+        if name in STATIC_DB_PARAMETERS and method == "immediate":
+            r.problems.add(key, given, f"applyMethod pending-reboot ({name} is static)", {"value": value, "applyMethod": "pending-reboot"})
+            continue
+        if name == "rds.force_ssl" and str(value) != "1":
+            r.problems.add(key, given, "1 (TLS is required; see docs/database.md)", "1")
+            continue
+        found[name] = DbParameter(str(value), method)
+    return found
+
+
 def _database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
     r = _Reader(problems, _DATABASE, raw)
     v = r.values
     if r.ok("minCapacity", "maxCapacity") and v["minCapacity"] > v["maxCapacity"]:
         r.fail("maxCapacity", f"at least database.minCapacity ({v['minCapacity']:g})", max(v["minCapacity"], 1))
-    if r.bad:
+    if r.ok("minCapacity", "engineVersion") and v["minCapacity"] == 0:
+        major, minor = (int(x) for x in v["engineVersion"].split("."))
+        if minor < AUTO_PAUSE_MINIMUM[major]:
+            r.fail("engineVersion", f"{major}.{AUTO_PAUSE_MINIMUM[major]} or later when database.minCapacity is 0 "
+                   "(auto-pause)", f"{major}.{AUTO_PAUSE_MINIMUM[major]}")
+    for window in ("backupWindow", "maintenanceWindow"):
+        if r.ok(window):
+            start, end = (_backup_intervals(v[window])[0] if window == "backupWindow" else _maintenance_interval(v[window]))
+            if end - start < 30:
+                r.fail(window, "a window of at least 30 minutes")
+    if r.ok("backupWindow", "maintenanceWindow"):
+        m_start, m_end = _maintenance_interval(v["maintenanceWindow"])
+        if any(b_start < m_end and m_start < b_end for b_start, b_end in _backup_intervals(v["backupWindow"])):
+            r.fail("maintenanceWindow", f"a window that does not overlap database.backupWindow ({v['backupWindow']})")
+
+    scaling = _nested(problems, _READER_AUTOSCALING, v.get("readerAutoscaling"))
+    s = scaling.values
+    if scaling.ok("min", "max") and s["min"] > s["max"]:
+        scaling.fail("max", f"at least database.readerAutoscaling.min ({s['min']})", s["min"])
+    if scaling.ok("max", "enabled") and r.ok("readers") and s["enabled"] and s["max"] < v["readers"]:
+        scaling.fail("max", f"at least database.readers ({v['readers']}): the floor is never below the configured readers",
+                     v["readers"])
+
+    backup = _nested(problems, _AWS_BACKUP, v.get("awsBackup"))
+    restore = _nested(problems, _RESTORE, v.get("restore"))
+    rv = restore.values
+    if restore.ok("snapshotIdentifier", "sourceClusterIdentifier", "restoreToTime", "useLatestRestorableTime"):
+        point_in_time = bool(rv["sourceClusterIdentifier"])
+        if rv["snapshotIdentifier"] and point_in_time:
+            restore.fail("sourceClusterIdentifier", "empty when database.restore.snapshotIdentifier is set (one restore "
+                         "source)", _MISSING)
+        elif point_in_time and bool(rv["restoreToTime"]) == rv["useLatestRestorableTime"]:
+            restore.fail("restoreToTime", "exactly one of restoreToTime or useLatestRestorableTime: true with "
+                         "sourceClusterIdentifier", "2026-01-31T12:00:00Z")
+        elif not point_in_time and (rv["restoreToTime"] or rv["useLatestRestorableTime"]):
+            restore.fail("sourceClusterIdentifier", "the source cluster of a point-in-time restore (restoreToTime or "
+                         "useLatestRestorableTime is set)", "vitality-prod-db")
+        elif rv["snapshotIdentifier"] and rv["restoreType"] != "full-copy":
+            restore.fail("restoreType", "full-copy for a snapshot restore (copy-on-write is a point-in-time clone)", "full-copy")
+
+    parameters = _db_parameters(r, v["parameters"]) if r.ok("parameters") else {}
+    if r.bad or scaling.bad or backup.bad or restore.bad:
         return None
+    restore_settings = None
+    if rv["snapshotIdentifier"] or rv["sourceClusterIdentifier"]:
+        restore_settings = RestoreSettings(
+            snapshot_identifier=rv["snapshotIdentifier"] or None,
+            source_cluster_identifier=rv["sourceClusterIdentifier"] or None,
+            restore_to_time=rv["restoreToTime"] or None,
+            use_latest_restorable_time=rv["useLatestRestorableTime"],
+            restore_type=rv["restoreType"],
+        )
     return DatabaseSettings(
         engine_version=v["engineVersion"],
         min_capacity=float(v["minCapacity"]),
@@ -797,10 +1371,24 @@ def _database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
         readers=v["readers"],
         backup_retention_days=v["backupRetentionDays"],
         deletion_protection=v["deletionProtection"],
+        seconds_until_auto_pause=v["secondsUntilAutoPause"],
+        instance_class=v["instanceClass"],
+        reader_autoscaling=ReaderAutoscalingSettings(s["enabled"], s["min"], s["max"], float(s["targetCpu"])),
+        backup_window=v["backupWindow"],
+        maintenance_window=v["maintenanceWindow"],
+        skip_final_snapshot=v["skipFinalSnapshot"],
+        database_name=v["databaseName"],
+        master_username=v["masterUsername"],
+        parameters=parameters,
+        monitoring_interval=v["monitoringInterval"],
+        performance_insights_retention_days=v["performanceInsightsRetentionDays"],
+        aws_backup=AwsBackupSettings(backup.values["enabled"], backup.values["retentionDays"], backup.values["schedule"]),
+        restore=restore_settings,
     )
 
 
-_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_TAG_RE: re.Pattern[str] = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+PUBLIC_ECR = "public.ecr.aws"
 _DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
 _IMAGE_REF_RE = re.compile(
     r"(?P<repo>[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:\d+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)"
@@ -818,8 +1406,16 @@ def _api(problems: _Problems, raw: Any) -> Optional[ApiSettings]:
     v = r.values
     if r.ok("image") and not is_image_reference(v["image"]):
         r.fail("image", _API.key("image").allowed, "v1.0.0")
+    elif r.ok("image") and "/" in v["image"] and not v["image"].startswith(PUBLIC_ECR + "/"):
+        r.fail("image", f"a tag or digest in the API repository, or a public image on {PUBLIC_ECR} (the only public "
+               "registry App Runner pulls from)", "v1.0.0")
     if r.ok("minInstances", "maxInstances") and v["minInstances"] > v["maxInstances"]:
         r.fail("maxInstances", f"at least api.minInstances ({v['minInstances']})", v["minInstances"])
+    if r.ok("platform", "cpu", "memory"):
+        sizes = PLATFORM_SIZES[v["platform"]]
+        if v["memory"] not in sizes[v["cpu"]]:
+            r.fail("memory", f"for api.cpu {v['cpu']} on {v['platform']}: one of {', '.join(map(str, sizes[v['cpu']]))}",
+                   sizes[v["cpu"]][0])
     if r.bad:
         return None
     return ApiSettings(
@@ -827,6 +1423,36 @@ def _api(problems: _Problems, raw: Any) -> Optional[ApiSettings]:
         image=v["image"],
         min_instances=v["minInstances"],
         max_instances=v["maxInstances"],
+        max_concurrency=v["maxConcurrency"],
+        cpu=v["cpu"],
+        memory=v["memory"],
+        port=v["port"],
+        health_check_path=v["healthCheckPath"],
+    )
+
+
+def _registry(problems: _Problems, raw: Any) -> Optional[RegistrySettings]:
+    r = _Reader(problems, _REGISTRY, raw)
+    v = r.values
+    if r.ok("releaseTagPrefixes", "protectedTagPrefixes"):
+        clash = [(a, b) for a in v["protectedTagPrefixes"] for b in v["releaseTagPrefixes"] if a.startswith(b) or b.startswith(a)]
+        if clash:
+            r.fail("protectedTagPrefixes", f"prefixes that do not overlap a release prefix ({clash[0][0]!r} and {clash[0][1]!r} do)", [])
+    if r.ok("mutableTags", "releaseTagPrefixes", "protectedTagPrefixes"):
+        prefixes = (*v["releaseTagPrefixes"], *v["protectedTagPrefixes"])
+        moving = [t for t in v["mutableTags"] if any(t.startswith(p) for p in prefixes)]
+        if moving:
+            r.fail("mutableTags", f"tags that start with no release or protected prefix ({moving[0]!r} does), so a "
+                   "release tag can never be overwritten", [])
+    if r.bad:
+        return None
+    return RegistrySettings(
+        repositories=tuple(v["repositories"]),
+        mutable_tags=tuple(v["mutableTags"]),
+        release_tag_prefixes=tuple(v["releaseTagPrefixes"]),
+        keep_release_images=v["keepReleaseImages"],
+        protected_tag_prefixes=tuple(v["protectedTagPrefixes"]),
+        untagged_expiry_days=v["untaggedExpiryDays"],
     )
 
 
@@ -852,9 +1478,95 @@ def _observability(problems: _Problems, raw: Any) -> Optional[ObservabilitySetti
 
 def _security(problems: _Problems, raw: Any) -> Optional[SecuritySettings]:
     r = _Reader(problems, _SECURITY, raw)
-    if r.bad:
+    v = r.values
+    base = f"{PROJECT}:security"
+    standards = tuple(v["standards"]) if r.ok("standards") else None
+
+    exceptions: list[ControlException] = []
+    example = {"controlId": "EC2.10", "standard": "fsbp", "reason": "why the finding is accepted"}
+    for index, entry in enumerate(v.get("controlExceptions") or []):
+        key = f"{base}.controlExceptions[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(key, entry, "a map {controlId, standard?, reason}", example)
+            continue
+        for unknown in sorted(set(entry) - {"controlId", "standard", "reason"}):
+            problems.unknown(f"{key}.{unknown}", entry[unknown], ["controlId", "standard", "reason"])
+        control, standard, reason = entry.get("controlId", _MISSING), entry.get("standard"), entry.get("reason", _MISSING)
+        good = True
+        if not isinstance(control, str) or not CONTROL_ID_RE.fullmatch(control):
+            problems.add(f"{key}.controlId", control, "a Security Hub control id such as IAM.6, EC2.2 or CloudTrail.7", "IAM.6")
+            good = False
+        if not isinstance(reason, str) or len(reason.strip()) < 10:
+            problems.add(f"{key}.reason", reason, "the reason the finding is accepted (at least 10 characters)", "why the finding is accepted")
+            good = False
+        if standard is not None and (not isinstance(standard, str) or (standards is not None and standard not in standards)):
+            subscribed = ", ".join(standards) if standards else ", ".join(SECURITY_STANDARDS)
+            problems.add(f"{key}.standard", standard, f"a subscribed standard ({subscribed}) or left out", (standards or ("fsbp",))[0])
+            good = False
+        if good:
+            exceptions.append(ControlException(control_id=control, standard=standard, reason=reason.strip()))
+    seen = set()
+    for exc in exceptions:
+        ident = (exc.control_id, exc.standard)
+        if ident in seen:
+            problems.add(f"{base}.controlExceptions", exc.control_id, "each control listed once per standard", _MISSING)
+        seen.add(ident)
+
+    contact: Optional[SecurityContact] = None
+    given = v.get("securityContact")
+    if given:
+        ckey = f"{base}.securityContact"
+        for unknown in sorted(set(given) - set(_CONTACT_KEYS)):
+            problems.unknown(f"{ckey}.{unknown}", given[unknown], list(_CONTACT_KEYS))
+        checks = {
+            "name": ("a non-empty name of up to 64 characters", lambda x: 0 < len(x.strip()) <= 64, "Security Team"),
+            "email": ("an e-mail address", _is_email, "security@example.com"),
+            "phone": ("a phone number such as +1-206-555-0100", lambda x: _PHONE_RE.fullmatch(x) is not None, "+1-206-555-0100"),
+            "title": ("a non-empty title of up to 50 characters", lambda x: 0 < len(x.strip()) <= 50, "Security Lead"),
+        }
+        fields: dict[str, str] = {}
+        for name, (allowed, check, sample) in checks.items():
+            value = given.get(name, _MISSING)
+            if not isinstance(value, str) or not check(value):
+                problems.add(f"{ckey}.{name}", value, allowed, sample)
+            else:
+                fields[name] = value
+        if len(fields) == len(checks):
+            contact = SecurityContact(**fields)
+    elif r.ok("accountBaseline") and v["accountBaseline"]:
+        problems.add(f"{base}.securityContact", _MISSING, "the security contact {name, email, phone, title} when accountBaseline is true",
+                     {"name": "Security Team", "email": "security@example.com", "phone": "+1-206-555-0100", "title": "Security Lead"})
+
+    lock = v.get("objectLock")
+    lock_mode, lock_days = "GOVERNANCE", 365
+    if isinstance(lock, dict):
+        lkey = f"{base}.objectLock"
+        for unknown in sorted(set(lock) - {"mode", "days"}):
+            problems.unknown(f"{lkey}.{unknown}", lock[unknown], ["mode", "days"])
+        lock_mode = lock.get("mode", _MISSING)
+        if lock_mode not in OBJECT_LOCK_MODES:
+            problems.add(f"{lkey}.mode", lock_mode, one_of(*OBJECT_LOCK_MODES)[0], "GOVERNANCE")
+        ok, lock_days = _coerce("integer", lock.get("days", _MISSING))
+        years: int = v["auditRetentionYears"] if r.ok("auditRetentionYears") else 10
+        if not ok or not 1 <= lock_days <= min(3650, years * 365):
+            problems.add(f"{lkey}.days", lock.get("days", _MISSING), f"1 to {min(3650, years * 365)} (at most security.auditRetentionYears)", 365)
+
+    if r.bad or (problems.items and any(p.key.startswith(f"{base}.") for p in problems.items)):
         return None
-    return SecuritySettings(account_baseline=r.values["accountBaseline"])
+    return SecuritySettings(
+        account_baseline=v["accountBaseline"],
+        global_resource_region=v["globalResourceRegion"] or None,
+        standards=standards or (),
+        control_exceptions=tuple(exceptions),
+        security_contact=contact,
+        remediation=v["remediation"],
+        unused_access_age_days=v["unusedAccessAgeDays"],
+        audit_retention_years=v["auditRetentionYears"],
+        object_lock_mode=lock_mode,
+        object_lock_days=lock_days,
+        password_max_age_days=v["passwordMaxAgeDays"],
+        s3_data_events=v["s3DataEvents"],
+    )
 
 
 def _ci(problems: _Problems, raw: Any) -> Optional[CiSettings]:
@@ -880,6 +1592,12 @@ def _environment_rules(problems: _Problems, environment: Optional[str], sections
         problems.add(f"{PROJECT}:database.deletionProtection", False, "true in a prod environment", True)
     if database is not None and database.backup_retention_days < 7:
         problems.add(f"{PROJECT}:database.backupRetentionDays", database.backup_retention_days, "at least 7 in a prod environment", 35)
+    if database is not None and database.skip_final_snapshot:
+        problems.add(f"{PROJECT}:database.skipFinalSnapshot", True, "false in a prod environment (a final snapshot is kept)", False)
+    if database is not None and database.min_capacity < 0.5:
+        problems.add(f"{PROJECT}:database.minCapacity", database.min_capacity, "at least 0.5 in a prod environment (no auto-pause)", 0.5)
+    if database is not None and database.readers < 1:
+        problems.add(f"{PROJECT}:database.readers", database.readers, "at least 1 in a prod environment (failover to another AZ)", 1)
     if observability is not None and observability.log_retention_days < 365:
         problems.add(f"{PROJECT}:observability.logRetentionDays", observability.log_retention_days, "at least 365 in a prod environment", 365)
 
@@ -917,6 +1635,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
         "network": _network(problems, section_raw["network"], region),
         "database": _database(problems, section_raw["database"]),
         "api": _api(problems, section_raw["api"]),
+        "registry": _registry(problems, section_raw["registry"]),
         "frontend": _frontend(problems, section_raw["frontend"]),
         "observability": _observability(problems, section_raw["observability"]),
         "security": _security(problems, section_raw["security"]),

@@ -73,11 +73,12 @@ class Capture:
             raise AssertionError(f"expected exactly one {typ}, found {len(found)}: {[r.name for r in found]}")
         return found[0]
 
-    def named(self, name: str) -> Resource:
-        for r in self.resources:
-            if r.name == name:
-                return r
-        raise KeyError(name)
+    def named(self, name: str, typ: Optional[str] = None) -> Resource:
+        """The resource with this logical name (names are unique per type, so give the type when they clash)."""
+        found = [r for r in self.resources if r.name == name and typ in (None, r.type)]
+        if len(found) != 1:
+            raise KeyError(f"{name} ({typ or 'any type'}): {len(found)} matches")
+        return found[0]
 
     def by_urn(self, urn: str) -> Resource:
         for r in self.resources:

@@ -159,6 +159,9 @@ def render(capture: Capture) -> str:
 
     node_edges: set[tuple[str, str]] = set()
     component_edges: set[tuple[str, str]] = set()
+    # Pulumi's dependencies form a DAG; an id/ARN named in a policy may point forward (a key policy naming the
+    # trail that is created later), so only the dependencies decide the drawing order
+    ordering_edges: set[tuple[str, str]] = set()
     for r in graph.resources:
         source_comp = graph.component[r.urn]
         if source_comp is None:
@@ -174,13 +177,15 @@ def render(capture: Capture) -> str:
                 continue
             if target_comp.urn != source_comp.urn:
                 component_edges.add((_ident(source_comp.name), _ident(target_comp.name)))
+                if urn in r.dependencies:
+                    ordering_edges.add((_ident(source_comp.name), _ident(target_comp.name)))
                 continue
             target = graph.drawn.get(urn)
             if source is not None and target is not None and graph.node(source) != graph.node(target):
                 node_edges.add((graph.node(source), graph.node(target)))
 
     lines = ["flowchart LR"]
-    for comp in _data_flow_order(components, component_edges):
+    for comp in _data_flow_order(components, ordering_edges):
         kind = comp.type[len(COMPONENT_PREFIX):]
         lines.append(f'  subgraph {_ident(comp.name)}["{kind} · {comp.name}"]')
         for node_id, group in sorted(members[comp.urn].items()):

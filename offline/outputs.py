@@ -105,6 +105,98 @@ _EXTRAS: dict[str, Extra] = {
         "mainRouteTableId": f"rtb-{_hex(n + 'main')}",
         "defaultNetworkAclId": f"acl-{_hex(n + 'acl')}",
     },
+    "aws:ecr/repository:Repository": lambda n, i, r, id_: {
+        "name": id_,
+        "arn": f"arn:aws:ecr:{r}:{ACCOUNT_ID}:repository/{id_}",
+        "registryId": ACCOUNT_ID,
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{r}.amazonaws.com/{id_}",
+    },
+    "aws:apprunner/service:Service": lambda n, i, r, id_: {
+        "serviceId": _hex(n, 32),
+        "serviceName": i.get("serviceName") or physical_name(n, 40),
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:service/{i.get('serviceName') or physical_name(n, 40)}/{_hex(n, 32)}",
+        "serviceUrl": f"{_hex(n + 'url', 10)}.{r}.awsapprunner.com",
+        "status": "RUNNING",
+    },
+    "aws:apprunner/vpcConnector:VpcConnector": lambda n, i, r, id_: {
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:vpcconnector/{physical_name(n, 40)}/1/{_hex(n, 32)}",
+        "vpcConnectorName": i.get("vpcConnectorName") or physical_name(n, 40),
+        "vpcConnectorRevision": 1,
+    },
+    "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion": lambda n, i, r, id_: {
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:autoscalingconfiguration/{physical_name(n, 32)}/1/{_hex(n, 32)}",
+        "autoScalingConfigurationName": i.get("autoScalingConfigurationName") or physical_name(n, 32),
+        "autoScalingConfigurationRevision": 1,
+    },
+    "aws:apprunner/observabilityConfiguration:ObservabilityConfiguration": lambda n, i, r, id_: {
+        "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:observabilityconfiguration/{physical_name(n, 32)}/1/{_hex(n, 32)}",
+        "observabilityConfigurationName": i.get("observabilityConfigurationName") or physical_name(n, 32),
+    },
+    "aws:wafv2/webAcl:WebAcl": lambda n, i, r, id_: {
+        "arn": f"arn:aws:wafv2:{r}:{ACCOUNT_ID}:{'global' if i.get('scope') == 'CLOUDFRONT' else 'regional'}/webacl/"
+        f"{i.get('name') or physical_name(n, 128)}/{_uuid(n)}",
+        "name": i.get("name") or physical_name(n, 128),
+    },
+    "aws:ecs/cluster:Cluster": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 255),
+        "arn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:cluster/{i.get('name') or physical_name(n, 255)}",
+    },
+    "aws:ecs/expressGatewayService:ExpressGatewayService": lambda n, i, r, id_: {
+        "serviceName": i.get("serviceName") or physical_name(n, 255),
+        "serviceArn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:service/{i.get('cluster') or 'default'}/"
+        f"{i.get('serviceName') or physical_name(n, 255)}",
+        "ingressPaths": [{"accessType": "PUBLIC", "endpoint": f"https://{_hex(n, 12)}.ecs.{r}.on.aws"}],
+    },
+    "random:index/randomPassword:RandomPassword": lambda n, i, r, id_: {
+        "result": _hex(n + "secret", 48),
+        "bcryptHash": "$2a$10$" + _hex(n + "bcrypt", 53),
+    },
+    "aws:rds/cluster:Cluster": lambda n, i, r, id_: _rds_cluster(n, i, r, id_),
+    "aws:rds/clusterInstance:ClusterInstance": lambda n, i, r, id_: {
+        "identifier": id_,
+        "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:db:{id_}",
+        "endpoint": f"{id_}.c{_hex('rds' + r, 12)}.{r}.rds.amazonaws.com",
+        "port": 5432,
+        "dbiResourceId": f"db-{_hex(n, 26).upper()}",
+        "engineVersionActual": i.get("engineVersion") or "17.7",
+        "writer": n.endswith("-writer"),
+        "kmsKeyId": i.get("performanceInsightsKmsKeyId"),
+    },
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": lambda n, i, r, id_: {
+        "name": id_,
+        "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:cluster-pg:{id_}",
+    },
+    "aws:rds/eventSubscription:EventSubscription": lambda n, i, r, id_: {
+        "name": id_,
+        "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:es:{id_}",
+        "customerAwsId": ACCOUNT_ID,
+    },
+    "aws:backup/vault:Vault": lambda n, i, r, id_: {
+        "name": id_,
+        "arn": f"arn:aws:backup:{r}:{ACCOUNT_ID}:backup-vault:{id_}",
+        "recoveryPoints": 0,
+    },
+    "aws:backup/plan:Plan": lambda n, i, r, id_: {
+        "arn": f"arn:aws:backup:{r}:{ACCOUNT_ID}:backup-plan:{id_}",
+        "version": _hex(n + "version", 32),
+    },
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda n, i, r, id_: {
+        "name": f"AWSServiceRoleFor{i.get('awsServiceName', 'service').split('.')[0].capitalize()}",
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{i.get('awsServiceName')}/"
+        f"AWSServiceRoleFor{i.get('awsServiceName', 'service').split('.')[0].capitalize()}",
+    },
+    "aws:cfg/rule:Rule": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 128),
+        "arn": f"arn:aws:config:{r}:{ACCOUNT_ID}:config-rule/config-rule-{_hex(n, 6)}",
+    },
+    "aws:cloudtrail/trail:Trail": lambda n, i, r, id_: {
+        "arn": f"arn:aws:cloudtrail:{r}:{ACCOUNT_ID}:trail/{i.get('name') or id_}",
+        "homeRegion": r,
+    },
+    "aws:cloudwatch/eventRule:EventRule": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 64),
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:rule/{i.get('name') or physical_name(n, 64)}",
+    },
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda n, i, r, id_: {
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(i.get('url', '')).removeprefix('https://')}",
     },
@@ -113,6 +205,29 @@ _EXTRAS: dict[str, Extra] = {
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
     },
 }
+
+
+def _rds_cluster(n: str, i: dict[str, Any], r: str, id_: str) -> dict[str, Any]:
+    identifier = i.get("clusterIdentifier") or id_
+    host = f"c{_hex('rds' + r, 12)}.{r}.rds.amazonaws.com"
+    secret = f"rds!cluster-{_uuid(n + 'secret')}"
+    return {
+        "clusterIdentifier": identifier,
+        "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:cluster:{identifier}",
+        "endpoint": f"{identifier}.cluster-{host}",
+        "readerEndpoint": f"{identifier}.cluster-ro-{host}",
+        "port": i.get("port") or 5432,
+        "clusterResourceId": f"cluster-{_hex(n, 26).upper()}",
+        "hostedZoneId": "Z1PVIF0B656C1W",
+        "engineVersionActual": i.get("engineVersion"),
+        "masterUserSecrets": [
+            {
+                "secretArn": f"arn:aws:secretsmanager:{r}:{ACCOUNT_ID}:secret:{secret}-{_hex(n, 6)}",
+                "kmsKeyId": i.get("masterUserSecretKmsKeyId"),
+                "secretStatus": "active",
+            }
+        ],
+    }
 
 
 def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region: str) -> tuple[str, dict[str, Any]]:
@@ -127,6 +242,12 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
     elif typ == "aws:s3/bucket:Bucket":
         id_ = str(inputs.get("bucket") or physical_name(name).lower())
     elif typ == "aws:rds/subnetGroup:SubnetGroup":
+        id_ = str(inputs.get("name") or physical_name(name, 255).lower())
+    elif typ == "aws:rds/cluster:Cluster":
+        id_ = str(inputs.get("clusterIdentifier") or physical_name(name).lower())
+    elif typ == "aws:rds/clusterInstance:ClusterInstance":
+        id_ = str(inputs.get("identifier") or physical_name(name).lower())
+    elif typ in ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/eventSubscription:EventSubscription"):
         id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     else:
         given = inputs.get("name")

@@ -64,7 +64,7 @@ def test_cli_refusal_exits_2_without_traceback() -> None:
 
 
 def test_known_run_returns_realistic_computed_outputs(dev) -> None:
-    key = dev.of_type("aws:kms/key:Key")[0]
+    key = next(k for k in dev.of_type("aws:kms/key:Key") if k.inputs["tags"]["DataDomain"] == "data")
     assert key.outputs["arn"] == f"arn:aws:kms:us-west-2:{ACCOUNT_ID}:key/{key.id}"
     subnets = dev.of_type("aws:ec2/subnet:Subnet")
     assert subnets and all(r.id.startswith("subnet-") for r in subnets)
@@ -83,7 +83,7 @@ def test_options_are_captured(prod) -> None:
     igw = prod.one("aws:ec2/internetGateway:InternetGateway")
     assert igw.urn in nat.dependencies
     assert flow_log.parent == prod.one("aws:ec2/vpc:Vpc").urn
-    assert prod.one("aws:cloudwatch/logGroup:LogGroup").protect is True
+    assert prod.named("vitality-prod-net-flow-logs", "aws:cloudwatch/logGroup:LogGroup").protect is True
 
 
 def test_bench_measures_in_process() -> None:

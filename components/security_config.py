@@ -1,0 +1,260 @@
+"""AWS Config: the recorder (service-linked role), delivery to the audit bucket, the managed rules this platform
+relies on (each mapped to the Security Hub controls it evidences) and SSM remediation for the rules that have a
+safe automation. Built by `Security`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from .common import StackContext, allow, child, service_role
+from .encryption import KeyRef
+from .security_trail import CONFIG_PREFIX, COMPONENT, AuditStorage
+from .settings import SecuritySettings
+
+CONFIG_SERVICE = "config.amazonaws.com"
+MAX_CONFIG_RETENTION_DAYS = 2557  # the longest history AWS Config keeps (7 years)
+PASSWORD_MIN_LENGTH = 14  # CIS IAM.15
+PASSWORD_REUSE = 24  # CIS IAM.16
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """An AWS-owned SSM automation document and how its parameters are filled for a non-compliant resource."""
+
+    document: str
+    resource_type: str
+    resource_parameter: str  # receives the non-compliant resource's id (RESOURCE_ID)
+    static: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ManagedRule:
+    controls: tuple[str, ...]  # Security Hub control ids the rule evidences (FSBP / CIS v3.0 / NIST)
+    description: str
+    resource_types: tuple[str, ...] = ()  # scope of change-triggered rules; periodic rules take none
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    remediation: Optional[Remediation] = None
+
+
+def managed_rules(settings: SecuritySettings) -> dict[str, ManagedRule]:
+    """Config managed rule identifier -> the controls it covers. Security Hub runs its own service-linked rules
+    for the standards; these are ours because remediation can only be attached to rules we own, and because they
+    give the auditor one place that maps evidence to controls."""
+    password = {
+        "RequireUppercaseCharacters": "true",
+        "RequireLowercaseCharacters": "true",
+        "RequireSymbols": "true",
+        "RequireNumbers": "true",
+        "MinimumPasswordLength": str(PASSWORD_MIN_LENGTH),
+        "PasswordReusePrevention": str(PASSWORD_REUSE),
+    }
+    if settings.password_max_age_days:
+        password["MaxPasswordAge"] = str(settings.password_max_age_days)
+    bucket = ("AWS::S3::Bucket",)
+    return {
+        "MULTI_REGION_CLOUD_TRAIL_ENABLED": ManagedRule(("CloudTrail.1",), "A multi-region trail records management events"),
+        "CLOUD_TRAIL_ENCRYPTION_ENABLED": ManagedRule(("CloudTrail.2",), "Trails encrypt with a KMS key"),
+        "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED": ManagedRule(
+            ("CloudTrail.4",),
+            "Trails validate their log files",
+            remediation=Remediation("AWSConfigRemediation-EnableCloudTrailLogFileValidation", "AWS::CloudTrail::Trail", "TrailName"),
+        ),
+        "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED": ManagedRule(("CloudTrail.5",), "Trails deliver to CloudWatch Logs"),
+        "CLOUDTRAIL_S3_DATAEVENTS_ENABLED": ManagedRule(("S3.22", "S3.23"), "A trail records S3 object-level events"),
+        "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC": ManagedRule(("S3.1",), "Account-level S3 Block Public Access"),
+        "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED": ManagedRule(
+            ("S3.8",),
+            "Bucket-level S3 Block Public Access",
+            bucket,
+            remediation=Remediation(
+                "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock",
+                "AWS::S3::Bucket",
+                "BucketName",
+                {"BlockPublicAcls": "true", "IgnorePublicAcls": "true", "BlockPublicPolicy": "true", "RestrictPublicBuckets": "true"},
+            ),
+        ),
+        "S3_BUCKET_SSL_REQUESTS_ONLY": ManagedRule(
+            ("S3.5",),
+            "Buckets refuse requests without TLS",
+            bucket,
+            remediation=Remediation("AWSConfigRemediation-RestrictBucketSSLRequestsOnly", "AWS::S3::Bucket", "BucketName"),
+        ),
+        "S3_BUCKET_LOGGING_ENABLED": ManagedRule(("S3.9",), "Buckets have server access logging", bucket),
+        "S3_BUCKET_ACL_PROHIBITED": ManagedRule(("S3.12",), "Buckets do not use ACLs", bucket),
+        "S3_BUCKET_VERSIONING_ENABLED": ManagedRule(("S3.14",), "Buckets are versioned", bucket),
+        "S3_DEFAULT_ENCRYPTION_KMS": ManagedRule(("S3.17",), "Buckets encrypt with KMS by default", bucket),
+        "VPC_DEFAULT_SECURITY_GROUP_CLOSED": ManagedRule(
+            ("EC2.2",),
+            "Default security groups allow no traffic",
+            ("AWS::EC2::SecurityGroup",),
+            remediation=Remediation("AWSConfigRemediation-RemoveVPCDefaultSecurityGroupRules", "AWS::EC2::SecurityGroup", "GroupId"),
+        ),
+        "VPC_FLOW_LOGS_ENABLED": ManagedRule(("EC2.6",), "Every VPC has a flow log"),
+        "EC2_EBS_ENCRYPTION_BY_DEFAULT": ManagedRule(("EC2.7",), "EBS encryption by default is on"),
+        "IAM_PASSWORD_POLICY": ManagedRule(("IAM.7", "IAM.15", "IAM.16"), "The account password policy is strong", parameters=password),
+        "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS": ManagedRule(("IAM.1",), "No customer policy grants *:*", ("AWS::IAM::Policy",)),
+        "IAM_USER_NO_POLICIES_CHECK": ManagedRule(("IAM.2",), "No policies attached to IAM users", ("AWS::IAM::User",)),
+        "ACCESS_KEYS_ROTATED": ManagedRule(("IAM.3",), "Access keys are rotated within 90 days", parameters={"maxAccessKeyAge": "90"}),
+        "IAM_ROOT_ACCESS_KEY_CHECK": ManagedRule(("IAM.4",), "The root user has no access key"),
+        "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS": ManagedRule(("IAM.5",), "Console users have MFA"),
+        "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED": ManagedRule(("IAM.6",), "The root user has hardware MFA"),
+        "ROOT_ACCOUNT_MFA_ENABLED": ManagedRule(("IAM.9",), "The root user has MFA"),
+        "CMK_BACKING_KEY_ROTATION_ENABLED": ManagedRule(("KMS.4",), "Customer-managed keys rotate"),
+        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION": ManagedRule(("KMS.3",), "No key is pending deletion"),
+        "RDS_CLUSTER_ENCRYPTED_AT_REST": ManagedRule(("RDS.27",), "Aurora clusters are encrypted", ("AWS::RDS::DBCluster",)),
+        "RDS_CLUSTER_DELETION_PROTECTION_ENABLED": ManagedRule(("RDS.7",), "Aurora clusters have deletion protection", ("AWS::RDS::DBCluster",)),
+        "RDS_INSTANCE_PUBLIC_ACCESS_CHECK": ManagedRule(("RDS.2",), "Database instances are not public", ("AWS::RDS::DBInstance",)),
+        "SECRETSMANAGER_ROTATION_ENABLED_CHECK": ManagedRule(("SecretsManager.1",), "Secrets rotate", ("AWS::SecretsManager::Secret",)),
+        "ECR_PRIVATE_IMAGE_SCANNING_ENABLED": ManagedRule(("ECR.1",), "Images are scanned", ("AWS::ECR::Repository",)),
+        "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED": ManagedRule(("ECR.2",), "Image tags are immutable", ("AWS::ECR::Repository",)),
+        "CW_LOGGROUP_RETENTION_PERIOD_CHECK": ManagedRule(("CloudWatch.16",), "Log groups keep a year", parameters={"MinRetentionTime": "365"}),
+        "SNS_ENCRYPTED_KMS": ManagedRule(("SNS.1",), "Topics encrypt with KMS", ("AWS::SNS::Topic",)),
+        "GUARDDUTY_ENABLED_CENTRALIZED": ManagedRule(("GuardDuty.1",), "GuardDuty is enabled"),
+        "CLOUDWATCH_ALARM_ACTION_CHECK": ManagedRule(
+            ("CloudWatch.15",), "Alarms notify on ALARM", ("AWS::CloudWatch::Alarm",),
+            parameters={"alarmActionRequired": "true", "insufficientDataActionRequired": "false", "okActionRequired": "false"},
+        ),
+    }
+
+
+REMEDIATION_ATTEMPTS = 5
+REMEDIATION_RETRY_SECONDS = 60
+REMEDIATION_CONCURRENCY_PERCENT = 10
+REMEDIATION_ERROR_PERCENT = 10
+
+
+@dataclass
+class ConfigService:
+    recorder: aws.cfg.Recorder
+    rules: dict[str, aws.cfg.Rule]
+    remediations: dict[str, aws.cfg.RemediationConfiguration]
+    remediation_role: aws.iam.Role
+
+
+def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings, *,
+                   audit_key: KeyRef, storage: AuditStorage, trail_arn_pattern: pulumi.Output[str]) -> ConfigService:
+    slr = aws.iam.ServiceLinkedRole(
+        f"{name}-config-slr",
+        aws_service_name=CONFIG_SERVICE,
+        description="AWS Config records resource configuration (Config.1 requires the service-linked role)",
+        tags=ctx.tags(COMPONENT),
+        opts=child(parent),
+    )
+    home = settings.global_resource_region or ctx.region
+    recorder = aws.cfg.Recorder(
+        f"{name}-recorder",
+        # one recorder per account and region: a fixed, readable name (the status resource refers to it)
+        name=ctx.name_prefix,
+        role_arn=slr.arn,
+        recording_group=aws.cfg.RecorderRecordingGroupArgs(
+            all_supported=True,
+            # IAM and other global types are recorded once, in the home region, not once per region
+            include_global_resource_types=ctx.region == home,
+        ),
+        recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency="CONTINUOUS"),
+        opts=child(parent),
+    )
+    channel = aws.cfg.DeliveryChannel(
+        f"{name}-delivery",
+        name=ctx.name_prefix,
+        s3_bucket_name=storage.bucket.name,
+        s3_key_prefix=CONFIG_PREFIX,
+        s3_kms_key_arn=audit_key.arn,
+        snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(delivery_frequency="TwentyFour_Hours"),
+        opts=child(parent, depends_on=[recorder, *storage.ready]),
+    )
+    status = aws.cfg.RecorderStatus(
+        f"{name}-recorder-status",
+        name=recorder.name,
+        is_enabled=True,
+        opts=child(recorder, depends_on=[channel]),
+    )
+    aws.cfg.RetentionConfiguration(
+        f"{name}-config-retention",
+        retention_period_in_days=min(settings.audit_retention_years * 365, MAX_CONFIG_RETENTION_DAYS),
+        opts=child(recorder),
+    )
+    role = _remediation_role(name, ctx, parent, trail_arn_pattern)
+    rules: dict[str, aws.cfg.Rule] = {}
+    remediations: dict[str, aws.cfg.RemediationConfiguration] = {}
+    for identifier, spec in managed_rules(settings).items():
+        slug = identifier.lower().replace("_", "-")
+        rule = aws.cfg.Rule(
+            f"{name}-rule-{slug}",
+            description=f"{spec.description} (Security Hub {', '.join(spec.controls)})",
+            source=aws.cfg.RuleSourceArgs(owner="AWS", source_identifier=identifier),
+            scope=aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types)) if spec.resource_types else None,
+            input_parameters=json.dumps(dict(spec.parameters)) if spec.parameters else None,
+            tags=ctx.tags(COMPONENT, SecurityHubControls=" ".join(spec.controls)),
+            # a rule cannot be created before a recorder exists
+            opts=child(parent, depends_on=[status]),
+        )
+        rules[identifier] = rule
+        if spec.remediation is not None:
+            remediations[identifier] = _remediation(f"{name}-remediate-{slug}", settings, rule, spec.remediation, role)
+    return ConfigService(recorder=recorder, rules=rules, remediations=remediations, remediation_role=role)
+
+
+def _remediation(name: str, settings: SecuritySettings, rule: aws.cfg.Rule, spec: Remediation,
+                 role: aws.iam.Role) -> aws.cfg.RemediationConfiguration:
+    parameters = [
+        # the AWS-owned documents run with no role unless it is passed explicitly
+        aws.cfg.RemediationConfigurationParameterArgs(name="AutomationAssumeRole", static_value=role.arn),
+        aws.cfg.RemediationConfigurationParameterArgs(name=spec.resource_parameter, resource_value="RESOURCE_ID"),
+        *(aws.cfg.RemediationConfigurationParameterArgs(name=k, static_value=v) for k, v in spec.static.items()),
+    ]
+    return aws.cfg.RemediationConfiguration(
+        name,
+        config_rule_name=rule.name,
+        target_type="SSM_DOCUMENT",
+        target_id=spec.document,
+        resource_type=spec.resource_type,
+        parameters=parameters,
+        automatic=settings.automatic_remediation,
+        maximum_automatic_attempts=REMEDIATION_ATTEMPTS,
+        retry_attempt_seconds=REMEDIATION_RETRY_SECONDS,
+        execution_controls=aws.cfg.RemediationConfigurationExecutionControlsArgs(
+            ssm_controls=aws.cfg.RemediationConfigurationExecutionControlsSsmControlsArgs(
+                concurrent_execution_rate_percentage=REMEDIATION_CONCURRENCY_PERCENT,
+                error_percentage=REMEDIATION_ERROR_PERCENT,
+            )
+        ),
+        opts=child(rule),
+    )
+
+
+def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, trail_arn_pattern: pulumi.Output[str]) -> aws.iam.Role:
+    """Exactly the calls the four remediation documents make, on the resource types they fix."""
+    p = ctx.partition
+    return service_role(
+        f"{name}-remediation-role",
+        ctx,
+        COMPONENT,
+        parent,
+        services=["ssm.amazonaws.com"],
+        description="SSM Automation runs the AWS Config remediation documents",
+        statements=[
+            allow(
+                "S3PublicAccessAndTls",
+                ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"],
+                f"arn:{p}:s3:::*",
+            ),
+            # DescribeSecurityGroups has no resource-level permissions
+            allow("DescribeSecurityGroups", ["ec2:DescribeSecurityGroups"], "*"),
+            allow(
+                "RevokeDefaultSecurityGroupRules",
+                ["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"],
+                ctx.arn("ec2", "security-group/*"),
+            ),
+            allow("TrailValidation", ["cloudtrail:GetTrail", "cloudtrail:UpdateTrail"], trail_arn_pattern),
+            # DescribeTrails has no resource-level permissions
+            allow("DescribeTrails", ["cloudtrail:DescribeTrails"], "*"),
+            allow("FollowAutomation", ["ssm:GetAutomationExecution"], ctx.arn("ssm", "automation-execution/*")),
+        ],
+    )

@@ -1,0 +1,333 @@
+"""The audit trail: the audit bucket (with its access-log bucket), the CloudTrail trail with its CloudWatch Logs
+delivery, and the CIS metric filters and alarms on that log group. Built by `Security`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .alerting import Topics
+from .common import (
+    BucketEncryption,
+    HardenedBucket,
+    LifecycleRule,
+    StackContext,
+    Statement,
+    allow,
+    child,
+    hardened_bucket,
+    log_group,
+    metric_alarm,
+    service_role_parts,
+)
+from .encryption import KeyRef
+from .settings import SecuritySettings
+
+COMPONENT = "security"
+TRAIL_PREFIX = "cloudtrail"
+CONFIG_PREFIX = "config"
+METRIC_NAMESPACE = "Vitality/CISBenchmark"
+ARCHIVE_AFTER_DAYS = 90
+
+# CIS AWS Foundations metric filters (v1.4 sections 4.1-4.15, the CloudWatch.1-14 controls): metric name ->
+# (severity, description, filter pattern). Organizations changes are left out: the account is not a management
+# account.
+CIS_FILTERS: dict[str, tuple[str, str, str]] = {
+    "UnauthorizedApiCalls": (
+        "warning",
+        "API calls denied for lack of authorization",
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+    ),
+    "ConsoleSignInWithoutMfa": (
+        "critical",
+        "Successful console sign-in of an IAM user without MFA",
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+        '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    ),
+    "RootAccountUsage": (
+        "critical",
+        "The root user was used",
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+    ),
+    "IamPolicyChanges": (
+        "warning",
+        "An IAM policy was created, changed, attached or detached",
+        "{ ($.eventSource = iam.amazonaws.com) && (($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || "
+        "($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || "
+        "($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || "
+        "($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || "
+        "($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || "
+        "($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy)) }",
+    ),
+    "CloudTrailConfigChanges": (
+        "critical",
+        "A trail was created, updated, deleted, started or stopped",
+        "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || "
+        "($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    ),
+    "ConsoleSignInFailures": (
+        "warning",
+        "Failed console sign-in",
+        '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+    ),
+    "CmkDisableOrDeletion": (
+        "critical",
+        "A customer-managed KMS key was disabled or scheduled for deletion",
+        "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }",
+    ),
+    "S3BucketPolicyChanges": (
+        "warning",
+        "An S3 bucket policy, ACL, CORS, lifecycle or replication configuration changed",
+        "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || "
+        "($.eventName = PutBucketCors) || ($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || "
+        "($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || ($.eventName = DeleteBucketLifecycle) || "
+        "($.eventName = DeleteBucketReplication)) }",
+    ),
+    "ConfigChanges": (
+        "critical",
+        "The AWS Config recorder or delivery channel was changed or stopped",
+        "{ ($.eventSource = config.amazonaws.com) && (($.eventName = StopConfigurationRecorder) || "
+        "($.eventName = DeleteDeliveryChannel) || ($.eventName = PutDeliveryChannel) || "
+        "($.eventName = PutConfigurationRecorder)) }",
+    ),
+    "SecurityGroupChanges": (
+        "warning",
+        "A security group or one of its rules changed",
+        "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || "
+        "($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || "
+        "($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }",
+    ),
+    "NaclChanges": (
+        "warning",
+        "A network ACL or one of its entries changed",
+        "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || "
+        "($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || "
+        "($.eventName = ReplaceNetworkAclAssociation) }",
+    ),
+    "NetworkGatewayChanges": (
+        "warning",
+        "An internet or customer gateway changed",
+        "{ ($.eventName = CreateCustomerGateway) || ($.eventName = DeleteCustomerGateway) || "
+        "($.eventName = AttachInternetGateway) || ($.eventName = CreateInternetGateway) || "
+        "($.eventName = DeleteInternetGateway) || ($.eventName = DetachInternetGateway) }",
+    ),
+    "RouteTableChanges": (
+        "warning",
+        "A route table or route changed",
+        "{ ($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || "
+        "($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || "
+        "($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }",
+    ),
+    "VpcChanges": (
+        "warning",
+        "A VPC, its attributes or a peering connection changed",
+        "{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || "
+        "($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || "
+        "($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || "
+        "($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || "
+        "($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }",
+    ),
+}
+
+
+@dataclass
+class AuditStorage:
+    bucket: HardenedBucket
+    access_logs: HardenedBucket
+    ready: list[pulumi.Resource]  # everything a writer (CloudTrail, Config) must wait for
+
+
+def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings,
+                  audit_key: KeyRef, trail_arn: pulumi.Output[str]) -> AuditStorage:
+    """The audit bucket for CloudTrail and Config, and the bucket that receives its server access logs."""
+    retention_days = settings.audit_retention_years * 365
+    lifecycle = [LifecycleRule(id="archive-then-expire", transition_days=ARCHIVE_AFTER_DAYS, expire_days=retention_days)]
+    audit_name = f"{name}-audit"
+    # The audit bucket is auto-named `<logical name>-<7 hex>`, known only after creation, while its logging target
+    # must exist first: the log bucket admits S3 log delivery from that name pattern in this account only.
+    audit_pattern = f"arn:{ctx.partition}:s3:::{audit_name}-*"
+    access_logs = hardened_bucket(
+        f"{name}-access-logs",
+        ctx,
+        COMPONENT,
+        parent,
+        encryption=BucketEncryption(sse_s3_reason="S3 server access logs can only be delivered to SSE-S3 buckets"),
+        lifecycle=lifecycle,
+        statements=lambda arn: [_log_delivery_statement(ctx, arn, audit_pattern)],
+    )
+    bucket = hardened_bucket(
+        audit_name,
+        ctx,
+        COMPONENT,
+        parent,
+        encryption=BucketEncryption(kms_key_arn=audit_key.arn),
+        lifecycle=lifecycle,
+        statements=lambda arn: _audit_writer_statements(ctx, arn, trail_arn),
+        access_log_bucket=access_logs.name,
+        access_log_prefix="audit/",
+        # Object Lock can only be switched on when a bucket is created, so it follows the environment (not a config
+        # key) and no config edit can ever replace the audit bucket; dev buckets must stay deletable.
+        object_lock_enabled=ctx.is_prod,
+    )
+    ready = [*bucket.ready, *access_logs.ready]
+    if ctx.is_prod:
+        ready.append(
+            aws.s3.BucketObjectLockConfiguration(
+                f"{audit_name}-object-lock",
+                bucket=bucket.bucket.id,
+                object_lock_enabled="Enabled",
+                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                        mode=settings.object_lock_mode, days=settings.object_lock_days
+                    )
+                ),
+                # Object Lock needs versioning on first
+                opts=child(bucket.bucket, depends_on=bucket.ready),
+            )
+        )
+    return AuditStorage(bucket=bucket, access_logs=access_logs, ready=ready)
+
+
+def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], source_pattern: str) -> Statement:
+    return allow(
+        "S3ServerAccessLogs",
+        ["s3:PutObject"],
+        pulumi.Output.concat(bucket_arn, "/*"),
+        Principal={"Service": "logging.s3.amazonaws.com"},
+        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnLike": {"aws:SourceArn": source_pattern}},
+    )
+
+
+def _audit_writer_statements(ctx: StackContext, bucket_arn: pulumi.Output[str], trail_arn: pulumi.Output[str]) -> list[Statement]:
+    """Exactly this trail (aws:SourceArn) and AWS Config of this account (aws:SourceAccount) may check the bucket
+    and write under their own prefixes, always handing the objects to the bucket owner."""
+    account = ctx.account_id
+    owner_acl = {"s3:x-amz-acl": "bucket-owner-full-control"}
+    trail_only = {"aws:SourceArn": trail_arn}
+    config_only = {"aws:SourceAccount": account}
+    cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+    config = {"Service": "config.amazonaws.com"}
+    return [
+        allow("CloudTrailAclCheck", ["s3:GetBucketAcl"], bucket_arn, Principal=cloudtrail, Condition={"StringEquals": trail_only}),
+        allow(
+            "CloudTrailWrite",
+            ["s3:PutObject"],
+            pulumi.Output.concat(bucket_arn, f"/{TRAIL_PREFIX}/AWSLogs/", account, "/*"),
+            Principal=cloudtrail,
+            Condition={"StringEquals": {**trail_only, **owner_acl}},
+        ),
+        allow("ConfigAclCheck", ["s3:GetBucketAcl"], bucket_arn, Principal=config, Condition={"StringEquals": config_only}),
+        allow("ConfigBucketExistenceCheck", ["s3:ListBucket"], bucket_arn, Principal=config, Condition={"StringEquals": config_only}),
+        allow(
+            "ConfigWrite",
+            ["s3:PutObject"],
+            pulumi.Output.concat(bucket_arn, f"/{CONFIG_PREFIX}/AWSLogs/", account, "/Config/*"),
+            Principal=config,
+            Condition={"StringEquals": {**config_only, **owner_acl}},
+        ),
+    ]
+
+
+@dataclass
+class AuditTrail:
+    trail: aws.cloudtrail.Trail
+    log_group: aws.cloudwatch.LogGroup
+
+
+def audit_trail(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings, *, trail_name: str,
+                trail_arn: pulumi.Output[str], audit_key: KeyRef, logs_key: KeyRef, log_retention_days: int,
+                storage: AuditStorage) -> AuditTrail:
+    """The account's multi-region trail, delivering to the audit bucket and to a CloudWatch Logs group."""
+    group = log_group(f"{name}-trail-logs", ctx, COMPONENT, parent, retention_days=log_retention_days, kms_key_arn=logs_key.arn)
+    delivery = service_role_parts(
+        f"{name}-trail-logs-role",
+        ctx,
+        COMPONENT,
+        parent,
+        services=["cloudtrail.amazonaws.com"],
+        source_arn=trail_arn,
+        description="CloudTrail delivers the trail's events to its CloudWatch Logs group",
+        statements=[
+            allow(
+                "TrailLogStreams",
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                pulumi.Output.concat(group.arn, ":log-stream:*"),
+            )
+        ],
+    )
+    selectors = [
+        aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+            name="All management events",
+            field_selectors=[aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="eventCategory", equals=["Management"])],
+        )
+    ]
+    if settings.s3_data_events:
+        selectors.append(
+            aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+                name="S3 object-level events, all buckets",
+                field_selectors=[
+                    aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="eventCategory", equals=["Data"]),
+                    aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="resources.type", equals=["AWS::S3::Object"]),
+                ],
+            )
+        )
+    trail = aws.cloudtrail.Trail(
+        f"{name}-trail",
+        # encryption.py names this exact trail in the audit key policy (aws:SourceArn)
+        name=trail_name,
+        s3_bucket_name=storage.bucket.name,
+        s3_key_prefix=TRAIL_PREFIX,
+        kms_key_id=audit_key.arn,
+        is_multi_region_trail=True,
+        include_global_service_events=True,
+        enable_log_file_validation=True,
+        enable_logging=True,
+        cloud_watch_logs_group_arn=pulumi.Output.concat(group.arn, ":*"),
+        cloud_watch_logs_role_arn=delivery.role.arn,
+        advanced_event_selectors=selectors,
+        insight_selectors=[
+            aws.cloudtrail.TrailInsightSelectorArgs(insight_type="ApiCallRateInsight"),
+            aws.cloudtrail.TrailInsightSelectorArgs(insight_type="ApiErrorRateInsight"),
+        ],
+        tags=ctx.tags(COMPONENT, name=trail_name),
+        # CloudTrail checks the bucket policy, the key and the log role at creation
+        # (InsufficientS3BucketPolicyException / InvalidCloudWatchLogsRoleArnException otherwise)
+        opts=child(parent, depends_on=[*storage.ready, *delivery.ready]),
+    )
+    return AuditTrail(trail=trail, log_group=group)
+
+
+def cis_alarms(name: str, ctx: StackContext, parent: pulumi.Resource, group: aws.cloudwatch.LogGroup, topics: Topics) -> None:
+    """One metric filter and one alarm per CIS check, on the trail's log group."""
+    for metric, (severity, description, pattern) in CIS_FILTERS.items():
+        slug = _kebab(metric)
+        metric_filter = aws.cloudwatch.LogMetricFilter(
+            f"{name}-cis-{slug}",
+            log_group_name=group.name,
+            pattern=pattern,
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=metric, namespace=METRIC_NAMESPACE, value="1", default_value="0", unit="Count"
+            ),
+            opts=child(group),
+        )
+        metric_alarm(
+            f"{name}-cis-{slug}-alarm",
+            ctx,
+            COMPONENT,
+            metric_filter,
+            description=f"CIS: {description} ({ctx.name_prefix} trail)",
+            namespace=METRIC_NAMESPACE,
+            metric_name=metric,
+            dimensions={},
+            statistic="Sum",
+            threshold=1,
+            comparison="GreaterThanOrEqualToThreshold",
+            topic_arn=topics.for_severity(severity),
+            severity=severity,
+        )
+
+
+def _kebab(text: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(text))

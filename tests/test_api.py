@@ -1,0 +1,315 @@
+"""Api on both platforms under both stacks: least-privilege roles, private networking, the database secret by ARN,
+scaling from config, CloudFront-only access (apprunner) and the views other components use."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from offline import UNKNOWN
+from tests.conftest import capture_for, policy, statements
+
+PLATFORMS = ["apprunner", "ecs-express"]
+SERVICE = {"apprunner": "aws:apprunner/service:Service", "ecs-express": "aws:ecs/expressGatewayService:ExpressGatewayService"}
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def on(stack: str, platform: str, **overrides):
+    """The whole program; the stacks' own platform (apprunner) is the cached default capture."""
+    if platform == "apprunner" and not overrides:
+        return capture_for(stack)
+    return capture_for(stack, overrides={"vitality:api.platform": platform, **overrides})
+
+
+def database(capture):
+    cluster = capture.one("aws:rds/cluster:Cluster")
+    data_key = capture.named(f"vitality-{capture.stack}-kms-data", "aws:kms/key:Key").outputs["arn"]
+    return cluster, cluster.outputs["masterUserSecrets"][0]["secretArn"], data_key
+
+
+@pytest.fixture(params=PLATFORMS)
+def platform(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def cap(stack: str, platform: str):
+    return on(stack, platform)
+
+
+def api_roles(capture):
+    return [r for r in capture.of_type(ROLE) if r.name.startswith(f"vitality-{capture.stack}-api-")]
+
+
+def inline(capture, role) -> list[dict]:
+    found = [p for p in capture.of_type(ROLE_POLICY) if p.parent == role.urn]
+    return statements(policy(found[0])) if found else []
+
+
+def test_exactly_one_platform_is_built(cap, platform) -> None:
+    other = next(p for p in PLATFORMS if p != platform)
+    assert len(cap.of_type(SERVICE[platform])) == 1
+    assert cap.of_type(SERVICE[other]) == []
+    assert cap.outputs["apiUrl"].startswith("https://")
+    if platform == "apprunner":
+        assert cap.outputs["apiUrl"] == "https://" + cap.one(SERVICE[platform]).outputs["serviceUrl"]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_preview_leaves_the_url_unknown(stack, platform) -> None:
+    capture = capture_for(stack, preview=True, overrides=None if platform == "apprunner" else {"vitality:api.platform": platform})
+    assert capture.outputs["apiUrl"] == UNKNOWN
+    assert len(capture.of_type(SERVICE[platform])) == 1
+
+
+def test_roles_are_least_privilege(cap, platform) -> None:
+    roles = api_roles(cap)
+    assert len(roles) == {"apprunner": 2, "ecs-express": 3}[platform]
+    for role in roles:
+        trust = statements(json.loads(role.inputs["assumeRolePolicy"]))
+        assert all(s["Condition"]["StringEquals"]["aws:SourceAccount"] == "111122223333" for s in trust), role.name
+        for s in inline(cap, role):
+            actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+            assert all("*" not in a for a in actions), (role.name, actions)
+            if s["Resource"] == "*":
+                assert all(a.startswith("xray:") or a == "ecr:GetAuthorizationToken" for a in actions), (role.name, s)
+
+
+def test_only_the_database_secret_and_its_key_are_readable(cap) -> None:
+    _, secret_arn, key_arn = database(cap)
+    seen = set()
+    for role in api_roles(cap):
+        for s in inline(cap, role):
+            seen.add(s["Sid"])
+            if s["Sid"] == "ReadDatabaseSecret":
+                assert s["Action"] == ["secretsmanager:GetSecretValue"] and s["Resource"] == secret_arn
+            if s["Sid"] == "DecryptDatabaseSecret":
+                assert s["Action"] == ["kms:Decrypt"] and s["Resource"] == key_arn
+                assert s["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
+    assert {"ReadDatabaseSecret", "DecryptDatabaseSecret"} <= seen
+
+
+def test_apprunner_roles(stack) -> None:
+    capture = on(stack, "apprunner", **{"vitality:api.image": "v1.0.0"})
+    access = capture.named(f"vitality-{stack}-api-access", ROLE)
+    instance = capture.named(f"vitality-{stack}-api-instance", ROLE)
+    assert statements(json.loads(access.inputs["assumeRolePolicy"]))[0]["Principal"] == {"Service": ["build.apprunner.amazonaws.com"]}
+    assert statements(json.loads(instance.inputs["assumeRolePolicy"]))[0]["Principal"] == {"Service": ["tasks.apprunner.amazonaws.com"]}
+    repo_arn = capture.one("aws:ecr/repository:Repository").outputs["arn"]
+    pulls = {s["Sid"]: s for s in inline(capture, access)}
+    assert pulls["PullApiImage"]["Resource"] == repo_arn
+    assert set(pulls["PullApiImage"]["Action"]) == {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}
+    assert pulls["DescribeApiImages"] == {"Sid": "DescribeApiImages", "Effect": "Allow", "Action": ["ecr:DescribeImages"], "Resource": repo_arn}
+    assert pulls["RegistryLogin"]["Action"] == ["ecr:GetAuthorizationToken"]
+    assert {s["Sid"] for s in inline(capture, instance)} == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
+    service = capture.one(SERVICE["apprunner"])
+    assert service.inputs["instanceConfiguration"]["instanceRoleArn"] == instance.outputs["arn"]
+    assert service.inputs["sourceConfiguration"]["authenticationConfiguration"]["accessRoleArn"] == access.outputs["arn"]
+
+
+def test_ecs_roles(stack) -> None:
+    capture = on(stack, "ecs-express")
+    execution = capture.named(f"vitality-{stack}-api-execution", ROLE)
+    task = capture.named(f"vitality-{stack}-api-task", ROLE)
+    infra = capture.named(f"vitality-{stack}-api-infrastructure", ROLE)
+    for role in (execution, task):
+        trust = statements(json.loads(role.inputs["assumeRolePolicy"]))[0]
+        assert trust["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
+        assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:ecs:us-west-2:111122223333:*"
+    assert statements(json.loads(infra.inputs["assumeRolePolicy"]))[0]["Principal"] == {"Service": ["ecs.amazonaws.com"]}
+    attachments = [a for a in capture.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.parent == infra.urn]
+    assert [a.inputs["policyArn"] for a in attachments] == [
+        "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
+    ]
+    logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
+    sids = {s["Sid"]: s for s in inline(capture, execution)}
+    assert sids["ContainerLogs"]["Resource"] == logs.outputs["arn"] + ":log-stream:*"
+    origin = capture.named(f"vitality-{stack}-api-origin-secret", "aws:secretsmanager/secret:Secret")
+    assert origin.type == "aws:secretsmanager/secret:Secret"
+    assert sids["ReadOriginSecret"]["Resource"] == origin.outputs["arn"]
+    assert "WriteTraces" not in sids
+    assert {s["Sid"] for s in inline(capture, task)} == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
+    service = capture.one(SERVICE["ecs-express"])
+    assert service.inputs["executionRoleArn"] == execution.outputs["arn"]
+    assert service.inputs["taskRoleArn"] == task.outputs["arn"]
+    assert service.inputs["infrastructureRoleArn"] == infra.outputs["arn"]
+    assert {execution.urn, task.urn, infra.urn} <= set(service.dependencies)
+
+
+def test_repository_policy_grants_pull_only_to_the_pulling_role(cap, platform) -> None:
+    repo_policy = cap.one("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    puller = cap.named(f"vitality-{cap.stack}-api-{'access' if platform == 'apprunner' else 'execution'}", ROLE)
+    assert repo_policy.inputs["repository"] == cap.one("aws:ecr/repository:Repository").outputs["name"]
+    [statement] = statements(policy(repo_policy))
+    assert statement["Principal"] == {"AWS": puller.outputs["arn"]}
+    assert all(not a.startswith("ecr:Put") and "*" not in a for a in statement["Action"])
+    assert cap.component_of(repo_policy).type == "vitality:platform:Api"
+
+
+def test_private_networking_with_the_app_security_group(cap, platform) -> None:
+    private = [r.id for r in cap.of_type("aws:ec2/subnet:Subnet") if r.inputs["tags"].get("Tier") == "private"]
+    app_sg = cap.named(f"vitality-{cap.stack}-net-app", "aws:ec2/securityGroup:SecurityGroup")
+    if platform == "apprunner":
+        connector = cap.one("aws:apprunner/vpcConnector:VpcConnector")
+        assert sorted(connector.inputs["subnets"]) == sorted(private)
+        assert connector.inputs["securityGroups"] == [app_sg.id]
+        egress = cap.one(SERVICE[platform]).inputs["networkConfiguration"]["egressConfiguration"]
+        assert egress == {"egressType": "VPC", "vpcConnectorArn": connector.outputs["arn"]}
+    else:
+        [network] = cap.one(SERVICE[platform]).inputs["networkConfigurations"]
+        assert sorted(network["subnets"]) == sorted(private) and network["securityGroups"] == [app_sg.id]
+
+
+def test_the_database_accepts_the_api_security_group(cap) -> None:
+    groups = {r.name: r for r in cap.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    app_sg, db_sg = groups[f"vitality-{cap.stack}-net-app"], groups[f"vitality-{cap.stack}-net-database"]
+    ingress = [r for r in cap.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.inputs["securityGroupId"] == db_sg.id]
+    assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"]) for r in ingress] == [(app_sg.id, 5432)]
+
+
+def test_environment_and_secret_by_arn(cap, platform) -> None:
+    service = cap.one(SERVICE[platform])
+    cluster, secret_arn, _ = database(cap)
+    expected = {
+        "DB_HOST": cluster.outputs["endpoint"],
+        "DB_READER_HOST": cluster.outputs["readerEndpoint"],
+        "DB_PORT": "5432",
+        "DB_NAME": cluster.inputs["databaseName"],
+        "DB_USER": cluster.inputs["masterUsername"],
+        "APP_REGION": "us-west-2",
+    }
+    assert "ro" in expected["DB_READER_HOST"] and expected["DB_HOST"] != expected["DB_READER_HOST"]
+    if platform == "apprunner":
+        image = service.inputs["sourceConfiguration"]["imageRepository"]["imageConfiguration"]
+        assert expected.items() <= image["runtimeEnvironmentVariables"].items()
+        assert image["runtimeEnvironmentSecrets"] == {"DB_SECRET": secret_arn}
+        assert image["port"] == "8080"
+    else:
+        container = service.inputs["primaryContainer"]
+        env = {e["name"]: e["value"] for e in container["environments"]}
+        assert expected.items() <= env.items()
+        secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+        assert secrets["DB_PASSWORD"] == f"{secret_arn}:password::"
+        assert container["containerPort"] == 8080
+        assert all("password" not in v.lower() for v in env.values())
+
+
+def test_scaling_follows_config(platform) -> None:
+    capture = on("dev", platform, **{"vitality:api.minInstances": 3, "vitality:api.maxInstances": 7, "vitality:api.maxConcurrency": 50})
+    if platform == "apprunner":
+        scaling = capture.one("aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion")
+        assert (scaling.inputs["minSize"], scaling.inputs["maxSize"], scaling.inputs["maxConcurrency"]) == (3, 7, 50)
+        assert capture.one(SERVICE[platform]).inputs["autoScalingConfigurationArn"] == scaling.outputs["arn"]
+    else:
+        [target] = capture.one(SERVICE[platform]).inputs["scalingTargets"]
+        assert (target["minTaskCount"], target["maxTaskCount"]) == (3, 7)
+        assert target["autoScalingMetric"] == "REQUEST_COUNT_PER_TARGET" and target["autoScalingTargetValue"] == 3000
+
+
+def test_stack_scaling_bounds(platform) -> None:
+    for stack, bounds in (("dev", (1, 2)), ("prod", (2, 10))):
+        capture = on(stack, platform)
+        if platform == "apprunner":
+            s = capture.one("aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion").inputs
+            assert (s["minSize"], s["maxSize"]) == bounds
+        else:
+            [t] = capture.one(SERVICE[platform]).inputs["scalingTargets"]
+            assert (t["minTaskCount"], t["maxTaskCount"]) == bounds
+
+
+def test_size_and_health_check(cap, platform) -> None:
+    service = cap.one(SERVICE[platform])
+    size = {"dev": ("256", "1024"), "prod": ("1024", "2048")}[cap.stack]
+    if platform == "apprunner":
+        inst = service.inputs["instanceConfiguration"]
+        assert (inst["cpu"], inst["memory"]) == size
+        health = service.inputs["healthCheckConfiguration"]
+        assert health["path"] == "/health" and health["protocol"] == "HTTP"
+    else:
+        assert (service.inputs["cpu"], service.inputs["memory"]) == size
+        assert service.inputs["healthCheckPath"] == "/health"
+
+
+def test_image_reference_shapes(platform) -> None:
+    url = "111122223333.dkr.ecr.us-west-2.amazonaws.com/vitality-dev/api"
+    digest = "sha256:" + "ab" * 32
+    for image, expected, kind in (
+        ("v1.0.0", f"{url}:v1.0.0", "ECR"),
+        (digest, f"{url}@{digest}", "ECR"),
+        ("public.ecr.aws/aws-containers/hello-app-runner:latest", "public.ecr.aws/aws-containers/hello-app-runner:latest", "ECR_PUBLIC"),
+    ):
+        public = image.startswith("public.ecr.aws/")  # the stacks' default: the cached capture
+        service = (on("dev", platform) if public else on("dev", platform, **{"vitality:api.image": image})).one(SERVICE[platform])
+        if platform == "apprunner":
+            repo = service.inputs["sourceConfiguration"]["imageRepository"]
+            assert (repo["imageIdentifier"], repo["imageRepositoryType"]) == (expected, kind)
+            assert ("authenticationConfiguration" in service.inputs["sourceConfiguration"]) == (kind == "ECR")
+            assert service.inputs["sourceConfiguration"]["autoDeploymentsEnabled"] is False
+        else:
+            assert service.inputs["primaryContainer"]["image"] == expected
+
+
+def test_apprunner_tracing_encryption_and_ingress(stack) -> None:
+    capture = on(stack, "apprunner")
+    service = capture.one(SERVICE["apprunner"])
+    tracing = capture.one("aws:apprunner/observabilityConfiguration:ObservabilityConfiguration")
+    assert tracing.inputs["traceConfiguration"] == {"vendor": "AWSXRAY"}
+    assert service.inputs["observabilityConfiguration"] == {"observabilityEnabled": True, "observabilityConfigurationArn": tracing.outputs["arn"]}
+    assert service.inputs["encryptionConfiguration"] == {"kmsKey": capture.named(f"vitality-{stack}-kms-data", "aws:kms/key:Key").outputs["arn"]}
+    assert service.delete_before_replace
+    for r in (service, tracing, capture.one("aws:apprunner/vpcConnector:VpcConnector")):
+        assert 4 <= len(r.inputs.get("serviceName") or r.inputs.get("observabilityConfigurationName") or r.inputs["vpcConnectorName"]) <= 32
+
+
+def test_apprunner_waf_admits_only_the_cloudfront_header(stack) -> None:
+    capture = on(stack, "apprunner")
+    acl = capture.one("aws:wafv2/webAcl:WebAcl")
+    secret = capture.one("random:index/randomPassword:RandomPassword").outputs["result"]
+    assert acl.inputs["scope"] == "REGIONAL" and acl.inputs["defaultAction"] == {"allow": {}}
+    rules = sorted(acl.inputs["rules"], key=lambda r: r["priority"])
+    first = rules[0]
+    assert first["action"] == {"block": {}}
+    match = first["statement"]["notStatement"]["statement"]["byteMatchStatement"]
+    assert match["searchString"] == secret and match["positionalConstraint"] == "EXACTLY"
+    assert match["fieldToMatch"] == {"singleHeader": {"name": "x-origin-verify"}}
+    assert [r["statement"]["managedRuleGroupStatement"]["name"] for r in rules[1:]] == [
+        "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"
+    ]
+    assert all(r["visibilityConfig"]["cloudwatchMetricsEnabled"] for r in rules)
+    assert acl.inputs["visibilityConfig"]["cloudwatchMetricsEnabled"] is True
+    assoc = capture.one("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert assoc.inputs["resourceArn"] == capture.one(SERVICE["apprunner"]).outputs["arn"]
+    assert assoc.inputs["webAclArn"] == acl.outputs["arn"]
+    logging = capture.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+    group = capture.named(f"vitality-{stack}-api-waf-logs", "aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["name"] == f"aws-waf-logs-vitality-{stack}-api"
+    assert group.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs", "aws:kms/key:Key").outputs["arn"]
+    assert group.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
+    assert group.inputs.get("region") in (None, "us-west-2")
+    assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
+    assert logging.inputs["redactedFields"] == [{"singleHeader": {"name": "x-origin-verify"}}]
+
+
+def test_ecs_cluster_and_logs(stack) -> None:
+    capture = on(stack, "ecs-express")
+    cluster = capture.one("aws:ecs/cluster:Cluster")
+    assert {"name": "containerInsights", "value": "enhanced"} in cluster.inputs["settings"]
+    service = capture.one(SERVICE["ecs-express"])
+    assert service.inputs["cluster"] == cluster.outputs["name"]
+    logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
+    assert logs.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs", "aws:kms/key:Key").outputs["arn"]
+    assert logs.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
+    assert logs.protect == (stack == "prod")
+    assert service.inputs["primaryContainer"]["awsLogsConfigurations"] == [{"logGroup": logs.outputs["name"], "logStreamPrefix": "api"}]
+    assert capture.of_type("aws:wafv2/webAcl:WebAcl") == []
+
+
+def test_every_api_resource_is_tagged(cap) -> None:
+    api = cap.named(f"vitality-{cap.stack}-api", "vitality:platform:Api")
+    for r in cap.descendants(api.urn):
+        if r.custom and "tags" in r.inputs:
+            assert r.inputs["tags"]["Component"] == "api", r.name
+            assert r.inputs["tags"]["Environment"] == cap.stack, r.name

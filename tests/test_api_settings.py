@@ -1,0 +1,108 @@
+"""Every api and registry key rejects bad values with a message naming the key, before anything is created."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import load_settings
+from offline import load_stack_config
+from tests.conftest import config_error
+
+BAD_VALUES = [
+    ("api.platform", "lambda"),
+    ("api.platform", "ecs"),
+    ("api.image", "UPPER/case:tag"),
+    ("api.image", "v1 .0"),
+    ("api.image", "sha256:1234"),
+    ("api.image", "docker.io/library/nginx:latest"),
+    ("api.image", "public.ecr.aws/nginx/nginx"),
+    ("api.minInstances", 0),
+    ("api.minInstances", 26),
+    ("api.maxInstances", 0),
+    ("api.maxInstances", 30),
+    ("api.maxInstances", "many"),
+    ("api.maxConcurrency", 0),
+    ("api.maxConcurrency", 201),
+    ("api.cpu", 300),
+    ("api.cpu", 8192),
+    ("api.memory", 100),
+    ("api.memory", 3000),
+    ("api.port", 80),
+    ("api.port", 70000),
+    ("api.healthCheckPath", "health"),
+    ("api.healthCheckPath", "/a b"),
+    ("api.healthCheckPath", "/" + "x" * 60),
+    ("registry.repositories", []),
+    ("registry.repositories", ["worker"]),
+    ("registry.repositories", ["api", "api"]),
+    ("registry.repositories", ["api", "Bad_Name"]),
+    ("registry.repositories", ["api", "-x"]),
+    ("registry.mutableTags", ["late*"]),
+    ("registry.mutableTags", ["latest", "latest"]),
+    ("registry.mutableTags", ["a", "b", "c", "d", "e", "f"]),
+    ("registry.mutableTags", ["v-latest"]),
+    ("registry.mutableTags", ["prod-current"]),
+    ("registry.releaseTagPrefixes", []),
+    ("registry.releaseTagPrefixes", ["v", "v"]),
+    ("registry.releaseTagPrefixes", ["has space"]),
+    ("registry.keepReleaseImages", 0),
+    ("registry.keepReleaseImages", 1001),
+    ("registry.protectedTagPrefixes", ["v1-"]),
+    ("registry.protectedTagPrefixes", ["*"]),
+    ("registry.untaggedExpiryDays", 0),
+    ("registry.untaggedExpiryDays", 400),
+]
+
+
+@pytest.mark.parametrize("key,value", BAD_VALUES, ids=[f"{k}={v!r}"[:60] for k, v in BAD_VALUES])
+def test_bad_value_names_the_key(key: str, value) -> None:
+    error = config_error("dev", {f"vitality:{key}": value})
+    assert f"vitality:{key}" in error.keys, error
+    assert "pulumi config set --path" in str(error) or "pulumi config rm" in str(error)
+
+
+def test_min_above_max_blames_max() -> None:
+    error = config_error("prod", {"vitality:api.minInstances": 5, "vitality:api.maxInstances": 3})
+    assert error.keys == ["vitality:api.maxInstances"]
+    assert "at least api.minInstances (5)" in str(error)
+
+
+@pytest.mark.parametrize(
+    "platform,cpu,memory",
+    [("apprunner", 512, 2048), ("apprunner", 2048, 8192), ("ecs-express", 4096, 16384), ("ecs-express", 256, 4096)],
+)
+def test_cpu_memory_combination_is_checked_per_platform(platform: str, cpu: int, memory: int) -> None:
+    error = config_error("dev", {"vitality:api.platform": platform, "vitality:api.cpu": cpu, "vitality:api.memory": memory})
+    assert error.keys == ["vitality:api.memory"]
+    assert f"for api.cpu {cpu} on {platform}" in str(error)
+
+
+@pytest.mark.parametrize(
+    "platform,cpu,memory", [("apprunner", 2048, 6144), ("ecs-express", 2048, 6144), ("ecs-express", 512, 3072), ("apprunner", 4096, 12288)]
+)
+def test_valid_combinations_pass(platform: str, cpu: int, memory: int) -> None:
+    config = load_stack_config("dev", overrides={"vitality:api.platform": platform, "vitality:api.cpu": cpu, "vitality:api.memory": memory})
+    api = load_settings(config.values, "dev").api
+    assert (api.platform, api.cpu, api.memory) == (platform, cpu, memory)
+
+
+def test_every_problem_is_reported_together() -> None:
+    error = config_error("dev", {"vitality:api.platform": "x", "vitality:registry.keepReleaseImages": 0, "vitality:api.port": 1})
+    assert sorted(error.keys) == ["vitality:api.platform", "vitality:api.port", "vitality:registry.keepReleaseImages"]
+
+
+def test_unknown_key_suggests_the_right_one() -> None:
+    error = config_error("dev", {"vitality:registry.keepReleaseImage": 3})
+    assert "did you mean 'keepReleaseImages'" in str(error)
+
+
+def test_defaults_and_stack_values() -> None:
+    dev = load_settings(load_stack_config("dev").values, "dev")
+    prod = load_settings(load_stack_config("prod").values, "prod")
+    assert dev.registry.repositories == ("api",) and dev.registry.mutable_tags == ()
+    assert (dev.registry.release_tag_prefixes, dev.registry.protected_tag_prefixes) == (("v",), ("prod-",))
+    assert (dev.api.platform, dev.api.cpu, dev.api.memory) == ("apprunner", 256, 1024)
+    assert (prod.api.cpu, prod.api.memory, prod.api.port, prod.api.health_check_path) == (1024, 2048, 8080, "/health")
+    assert dev.api.public_image and not load_settings(
+        load_stack_config("dev", overrides={"vitality:api.image": "v2"}).values, "dev"
+    ).api.public_image
