@@ -8,9 +8,10 @@ Rules (so that the picture is derived, never drawn by hand):
 - One subgraph per component (`vitality:platform:*`, the outermost one when components nest).
 - Nodes are the component's main resources, one node per resource type; several resources of one type
   (per-AZ subnets, per-severity topics) share a node labelled with their count. Hidden: providers, and the
-  satellites that only configure another resource (`NOISE` below: associations, attachments, inline and
-  resource policies, routes, security group rules, key aliases, subscriptions, S3 bucket settings). A hidden
-  resource stands in for its nearest drawn ancestor, so its references still count.
+  satellites that only configure another resource (`NOISE` and `NOISE_KIND` below: associations, attachments,
+  inline, resource and scaling policies, permissions, routes, security group rules, key aliases, subscriptions,
+  configurations, status switches, selections, targets, features, S3 bucket settings). A hidden resource is
+  represented by its nearest drawn ancestor, so its references still count.
 - Edges read "depends on": A --> B when a resource of A has B in its dependencies (Pulumi records explicit
   `depends_on` and every input that came from B's outputs) or an input (also inside a JSON policy) holds B's
   id or ARN (`Capture.resolve`). Edges inside a component join nodes; edges between components join the
@@ -56,16 +57,21 @@ NOISE = frozenset(
         "aws:s3/bucketLogging:BucketLogging",
     }
 )
-# Type kinds that are satellites wherever they appear (new components need no edit here).
-NOISE_KIND = re.compile(r".*(Association|Attachment|Policy|Permission)$")
-KEEP_KINDS = frozenset({"Policy"})  # a managed IAM policy is a main resource; `aws:iam/policy:Policy`
+# Type kinds that are satellites wherever they appear, so a new component needs no edit here: they attach,
+# configure, switch on or subscribe something that is drawn (scaling targets, event targets, detector features,
+# recorder status, backup selections, logging and lifecycle configurations, standards subscriptions, ...).
+NOISE_KIND = re.compile(
+    r".*(Association|Attachment|Policy|Permission|Configuration|Status|Selection|Target|Feature|Subscription)"
+)
+KEEP = frozenset({"aws:iam/policy:Policy"})  # a managed IAM policy is a main resource
 
 
 def is_noise(resource: Resource) -> bool:
+    if resource.type in KEEP:
+        return False
     if resource.type in NOISE:
         return True
-    kind = resource.type.rsplit(":", 1)[-1]
-    return kind not in KEEP_KINDS and NOISE_KIND.fullmatch(kind) is not None
+    return NOISE_KIND.fullmatch(resource.type.rsplit(":", 1)[-1]) is not None
 
 
 def _top_component(capture: Capture, resource: Resource) -> Optional[Resource]:
@@ -140,7 +146,7 @@ class _Graph:
 
 def _short_type(typ: str) -> str:
     package, module, kind = [*typ.split(":"), "", ""][:3]
-    return f"{module.split('/')[0]} {kind}" if package == "aws" else kind
+    return f"{module.split('/')[0] if package == 'aws' else package} {kind}"
 
 
 def _ident(text: str) -> str:
