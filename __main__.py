@@ -9,7 +9,9 @@ from components.ci import Ci, CiArgs
 from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
+from components.frontend import Frontend, FrontendArgs
 from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
 from components.settings import load_settings
@@ -36,6 +38,7 @@ ctx = StackContext(
     base_tags=base_tags,
 )
 prefix = settings.name_prefix
+
 # the audit key policy admits exactly this trail, and the security component creates it under this name
 trail_name = f"{prefix}-trail"
 
@@ -115,6 +118,35 @@ security = Security(
     components,
 )
 
+frontend = Frontend(
+    f"{prefix}-web",
+    FrontendArgs(
+        ctx=ctx,
+        settings=settings.frontend,
+        api=api.origin,
+        edge_logs_key=encryption.edge_logs,
+        log_retention_days=settings.observability.log_retention_days,
+    ),
+    components,
+)
+observability = Observability(
+    f"{prefix}-obs",
+    ObservabilityArgs(
+        ctx=ctx,
+        settings=settings.observability,
+        network=settings.network,
+        nat_gateway_ids=network.nat_gateway_ids,
+        database=database.targets,
+        api=api.targets,
+        frontend=frontend.targets,
+        topics=alerting.topics,
+        edge_topics=alerting.edge_topics,
+        data_key=encryption.data,
+        account_baseline=settings.security.account_baseline,
+    ),
+    components,
+)
+
 # GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it.
 ci = Ci(f"{prefix}-ci", CiArgs(ctx=ctx, settings=settings.ci), components) if settings.ci.github_repository else None
 
@@ -144,6 +176,15 @@ if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
     pulumi.export("securityHubStandards", security.standards_arns)
+pulumi.export("frontendUrl", frontend.url)
+pulumi.export("distributionId", frontend.distribution_id)
+pulumi.export("webAclArn", frontend.web_acl_arn)
+pulumi.export("siteBucketName", frontend.site_bucket_name)
+pulumi.export("frontendLogBucketName", frontend.log_bucket_name)
+pulumi.export("dashboardName", observability.dashboard_name)
+pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
+pulumi.export("identityPoolId", observability.identity_pool_id)
+pulumi.export("rumRegion", observability.rum_region)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

@@ -7,9 +7,9 @@ alarm actions on ALARM and OK) is the same everywhere and is fixed in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -119,6 +119,56 @@ def deny_old_tls(bucket_arn: pulumi.Output[str]) -> Statement:
         "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
         "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# KMS
+# --------------------------------------------------------------------------------------------------
+
+
+def account_administration(ctx: StackContext) -> Statement:
+    """First statement of every key policy: the account administers and uses the key through IAM policies (AWS's
+    default key policy; without it a key can lock everyone out)."""
+    return {
+        "Sid": "AccountAdministration",
+        "Effect": "Allow",
+        "Principal": {"AWS": ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:iam::{a}:root")},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def kms_key(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    domain: str,
+    description: str,
+    alias: str,
+    statements: Optional[Sequence[Statement]],
+    region: Optional[str] = None,
+) -> aws.kms.Key:
+    """A symmetric customer-managed key with an alias: yearly rotation, 30-day deletion window, the policy
+    lock-out check on, protected in prod. `statements` follow account administration in the key policy; pass
+    None only when an `aws.kms.KeyPolicy` sets the policy later (it must start with account_administration)."""
+    key = aws.kms.Key(
+        name,
+        description=f"{ctx.name_prefix} {domain}: {description}",
+        enable_key_rotation=True,
+        rotation_period_in_days=365,
+        deletion_window_in_days=30,
+        key_usage="ENCRYPT_DECRYPT",
+        customer_master_key_spec="SYMMETRIC_DEFAULT",
+        bypass_policy_lockout_safety_check=False,
+        policy=None if statements is None else policy_json([account_administration(ctx), *statements]),
+        region=region,
+        tags=ctx.tags(component, DataDomain=domain),
+        opts=child(parent, protect=ctx.protect),
+    )
+    aws.kms.Alias(name, name=alias, target_key_id=key.key_id, region=region, opts=child(key))
+    return key
 
 
 # --------------------------------------------------------------------------------------------------
@@ -259,12 +309,32 @@ class LifecycleRule:
 @dataclass
 class HardenedBucket:
     bucket: aws.s3.Bucket
-    policy: aws.s3.BucketPolicy
+    policy: Optional[aws.s3.BucketPolicy]  # None only between hardened_bucket(defer_policy=True) and attach_policy
     arn: pulumi.Output[str]
     name: pulumi.Output[str]
     # every sub-resource of the bucket; a writer that depends on the policy (CloudTrail, Config, CloudFront)
     # should depend on these so that it never sees a half-configured bucket
     ready: list[pulumi.Resource]
+    logical_name: str = ""
+    region: Optional[str] = None
+    public_block: Optional[aws.s3.BucketPublicAccessBlock] = None
+
+    def attach_policy(self, statements: Sequence[Statement] = ()) -> aws.s3.BucketPolicy:
+        """The bucket policy: deny non-TLS and old TLS, plus the caller's statements. hardened_bucket calls it,
+        unless defer_policy=True lets the caller first create what the statements name (e.g. the CloudFront
+        distribution whose ARN an OAC read grant needs, while the distribution needs the bucket)."""
+        if self.policy is not None:
+            raise ValueError(f"{self.logical_name} already has its bucket policy")
+        self.policy = aws.s3.BucketPolicy(
+            f"{self.logical_name}-policy",
+            bucket=self.bucket.id,
+            policy=policy_json([deny_insecure_transport(self.bucket.arn), deny_old_tls(self.bucket.arn), *statements]),
+            region=self.region,
+            # a policy write fails while Block Public Access is still being applied
+            opts=child(self.bucket, depends_on=[self.public_block] if self.public_block else []),
+        )
+        self.ready.append(self.policy)
+        return self.policy
 
 
 def hardened_bucket(
@@ -275,7 +345,7 @@ def hardened_bucket(
     *,
     encryption: BucketEncryption,
     lifecycle: Sequence[LifecycleRule],
-    statements: Union[Sequence[Statement], Callable[[pulumi.Output[str]], Sequence[Statement]]] = (),
+    statements: Sequence[Statement] = (),
     access_log_bucket: Optional[pulumi.Input[str]] = None,
     access_log_prefix: Optional[str] = None,
     versioned: bool = True,
@@ -283,11 +353,14 @@ def hardened_bucket(
     object_ownership: str = "BucketOwnerEnforced",
     object_lock_enabled: bool = False,
     region: Optional[str] = None,
+    defer_policy: bool = False,
 ) -> HardenedBucket:
     """A private bucket: all four public-access blocks, ACLs disabled, default encryption, versioning,
-    lifecycle, a policy that denies non-TLS requests (plus the caller's statements, or a function of the bucket ARN
-    returning them when they name the bucket itself), optional access logs.
-    Stateful: protected in prod and force-destroyable only in dev."""
+    lifecycle, a policy that denies non-TLS requests (plus the caller's statements), optional access logs.
+    Stateful: protected in prod and force-destroyable only in dev. With defer_policy=True the caller adds the
+    policy later with `attach_policy(statements)` (and `statements` must be empty here)."""
+    if defer_policy and statements:
+        raise ValueError("with defer_policy=True pass the statements to attach_policy")
     keep = ctx.protect if protect is None else protect
     bucket = aws.s3.Bucket(
         name,
@@ -366,20 +439,13 @@ def hardened_bucket(
                 opts=opts,
             )
         )
-    policy = aws.s3.BucketPolicy(
-        f"{name}-policy",
-        bucket=bucket.id,
-        policy=policy_json([
-            deny_insecure_transport(bucket.arn),
-            deny_old_tls(bucket.arn),
-            *(statements(bucket.arn) if callable(statements) else statements),
-        ]),
-        region=region,
-        # a policy write fails while Block Public Access is still being applied
-        opts=child(bucket, depends_on=[public_block]),
+    hardened = HardenedBucket(
+        bucket=bucket, policy=None, arn=bucket.arn, name=bucket.bucket, ready=ready,
+        logical_name=name, region=region, public_block=public_block,
     )
-    ready.append(policy)
-    return HardenedBucket(bucket=bucket, policy=policy, arn=bucket.arn, name=bucket.bucket, ready=ready)
+    if not defer_policy:
+        hardened.attach_policy(statements)
+    return hardened
 
 
 def _lifecycle_rule(rule: LifecycleRule, versioned: bool) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
@@ -418,10 +484,10 @@ def metric_alarm(
     parent: pulumi.Resource,
     *,
     description: str,
-    namespace: str,
-    metric_name: str,
-    dimensions: Mapping[str, pulumi.Input[str]],
-    statistic: str,
+    namespace: Optional[str] = None,
+    metric_name: Optional[str] = None,
+    dimensions: Optional[Mapping[str, pulumi.Input[str]]] = None,
+    statistic: Optional[str] = None,
     threshold: float,
     comparison: str,
     topic_arn: pulumi.Input[str],
@@ -431,20 +497,28 @@ def metric_alarm(
     treat_missing_data: str = "notBreaching",
     region: Optional[str] = None,
     severity: str = "warning",
+    metric_queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (),
 ) -> aws.cloudwatch.MetricAlarm:
-    """One CloudWatch alarm that notifies the topic on ALARM and on OK (percentiles go to extended_statistic)."""
-    percentile = statistic.startswith("p")
+    """One CloudWatch alarm that notifies the topic on ALARM and on OK (percentiles go to extended_statistic).
+
+    Either a single metric (namespace, metric_name, dimensions, statistic) or metric math (`metric_queries`,
+    exactly one of them with return_data=True; period and statistic then live in the queries)."""
+    if bool(metric_queries) == (metric_name is not None):
+        raise ValueError(f"alarm {name}: give either metric_name or metric_queries")
+    single = not metric_queries
+    percentile = single and statistic is not None and statistic.startswith("p")
     return aws.cloudwatch.MetricAlarm(
         name,
         alarm_description=description,
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions=dict(dimensions),
-        statistic=None if percentile else statistic,
+        namespace=namespace if single else None,
+        metric_name=metric_name if single else None,
+        dimensions=dict(dimensions or {}) if single else None,
+        statistic=None if percentile or not single else statistic,
         extended_statistic=statistic if percentile else None,
+        metric_queries=list(metric_queries) or None,
         threshold=threshold,
         comparison_operator=comparison,
-        period=period,
+        period=period if single else None,
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
         treat_missing_data=treat_missing_data,
@@ -522,3 +596,6 @@ class FrontendTargets:
     web_acl_name: pulumi.Output[str]
     web_acl_metric_name: str
     waf_log_group_name: pulumi.Output[str]
+    # True when the Frontend already enabled CloudFront's additional metrics (cloudfront.MonitoringSubscription);
+    # otherwise Observability subscribes, because the OriginLatency alarm needs those metrics.
+    additional_metrics: bool = False

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-import pulumi_aws as aws
 
-from .common import EDGE_REGION, StackContext, Statement, child, policy_json
+from .common import EDGE_REGION, StackContext, Statement, kms_key
 
 COMPONENT = "encryption"
 DOMAINS = ("data", "logs", "audit", "messaging")
@@ -93,35 +92,10 @@ class Encryption(pulumi.ComponentResource):
 
     def _key(self, domain: str, description: str, statements: Sequence[Statement], region: Optional[str]) -> KeyRef:
         ctx = self._ctx
-        name = f"{self._prefix}-{domain}"
-        key = aws.kms.Key(
-            name,
-            description=f"{ctx.name_prefix} {domain}: {description}",
-            enable_key_rotation=True,
-            rotation_period_in_days=365,
-            deletion_window_in_days=30,
-            key_usage="ENCRYPT_DECRYPT",
-            customer_master_key_spec="SYMMETRIC_DEFAULT",
-            bypass_policy_lockout_safety_check=False,
-            policy=policy_json([_account_administration(ctx), *statements]),
-            region=region,
-            tags=ctx.tags(COMPONENT, DataDomain=domain),
-            opts=child(self, protect=ctx.protect),
-        )
         alias = f"alias/{ctx.name_prefix}-{domain}"
-        aws.kms.Alias(name, name=alias, target_key_id=key.key_id, region=region, opts=child(key))
+        key = kms_key(f"{self._prefix}-{domain}", ctx, COMPONENT, self, domain=domain, description=description,
+                      alias=alias, statements=statements, region=region)
         return KeyRef(arn=key.arn, id=key.key_id, alias=alias, region=region or ctx.region)
-
-
-def _account_administration(ctx: StackContext) -> Statement:
-    """The key stays manageable: the account (through IAM policies) administers and uses it."""
-    return {
-        "Sid": "AccountAdministration",
-        "Effect": "Allow",
-        "Principal": {"AWS": ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:iam::{a}:root")},
-        "Action": "kms:*",
-        "Resource": "*",
-    }
 
 
 def _logs_statements(ctx: StackContext, region: str) -> list[Statement]:

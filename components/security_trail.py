@@ -155,8 +155,9 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         parent,
         encryption=BucketEncryption(sse_s3_reason="S3 server access logs can only be delivered to SSE-S3 buckets"),
         lifecycle=lifecycle,
-        statements=lambda arn: [_log_delivery_statement(ctx, arn, audit_pattern)],
+        defer_policy=True,
     )
+    access_logs.attach_policy([_log_delivery_statement(ctx, access_logs.arn, audit_pattern)])
     bucket = hardened_bucket(
         audit_name,
         ctx,
@@ -164,13 +165,14 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         parent,
         encryption=BucketEncryption(kms_key_arn=audit_key.arn),
         lifecycle=lifecycle,
-        statements=lambda arn: _audit_writer_statements(ctx, arn, trail_arn),
+        defer_policy=True,
         access_log_bucket=access_logs.name,
         access_log_prefix="audit/",
         # Object Lock can only be switched on when a bucket is created, so it follows the environment (not a config
         # key) and no config edit can ever replace the audit bucket; dev buckets must stay deletable.
         object_lock_enabled=ctx.is_prod,
     )
+    bucket.attach_policy(_audit_writer_statements(ctx, bucket.arn, trail_arn))
     ready = [*bucket.ready, *access_logs.ready]
     if ctx.is_prod:
         ready.append(

@@ -3,6 +3,7 @@
     python -m offline preview --stack dev [--json] [--set network.natGateways=regional]
     python -m offline schema [--write | --check]
     python -m offline bench [--stack prod] [--runs 5]
+    python -m offline check [--stack prod] [--write-docs | --check-docs]
 
 A configuration problem prints the list of problems and exits 2, with no traceback.
 """
@@ -92,7 +93,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"preview": _preview,
 
 # Further commands live in their own modules: each has `register(subparsers)` that adds its parser and sets
 # `func=` (a callable taking the parsed args and returning the exit code) as a default on it.
-EXTENSIONS: tuple[str, ...] = ("offline.graph", "offline.docs")
+EXTENSIONS: tuple[str, ...] = ("offline.check", "offline.graph", "offline.docs")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -105,6 +105,79 @@ _EXTRAS: dict[str, Extra] = {
         "mainRouteTableId": f"rtb-{_hex(n + 'main')}",
         "defaultNetworkAclId": f"acl-{_hex(n + 'acl')}",
     },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda n, i, r, id_: {
+        "name": i.get("name") or id_,
+        "arn": f"arn:aws:cloudwatch:{r}:{ACCOUNT_ID}:alarm:{i.get('name') or id_}",
+    },
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": lambda n, i, r, id_: {
+        "alarmName": i.get("alarmName") or id_,
+        "arn": f"arn:aws:cloudwatch:{r}:{ACCOUNT_ID}:alarm:{i.get('alarmName') or id_}",
+    },
+    "aws:cloudwatch/dashboard:Dashboard": lambda n, i, r, id_: {
+        "dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{i.get('dashboardName')}",
+    },
+    "aws:rum/appMonitor:AppMonitor": lambda n, i, r, id_: {
+        "appMonitorId": _uuid(n),
+        "arn": f"arn:aws:rum:{r}:{ACCOUNT_ID}:appmonitor/{i.get('name') or id_}",
+    },
+    "aws:xray/group:Group": lambda n, i, r, id_: {
+        "arn": f"arn:aws:xray:{r}:{ACCOUNT_ID}:group/{i.get('groupName')}/{_hex(n, 32).upper()}",
+    },
+    "aws:cloudfront/distribution:Distribution": lambda n, i, r, id_: {
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{id_}",
+        "domainName": f"d{_hex(n, 13)}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",  # every CloudFront distribution's alias target zone
+        "status": "Deployed",
+        "etag": _hex(n + "etag", 14).upper(),
+    },
+    "aws:cloudfront/function:Function": lambda n, i, r, id_: {
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:function/{id_}",
+        "etag": _hex(n + "etag", 14).upper(),
+        "liveStageEtag": _hex(n + "live", 14).upper(),
+        "status": "UNASSOCIATED",
+    },
+    "aws:cloudfront/originAccessControl:OriginAccessControl": lambda n, i, r, id_: {"etag": _hex(n + "etag", 14).upper()},
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": lambda n, i, r, id_: {"etag": _hex(n + "etag", 14).upper()},
+    "aws:wafv2/webAcl:WebAcl": lambda n, i, r, id_: {
+        "name": i.get("name") or id_,
+        "arn": f"arn:aws:wafv2:{r}:{ACCOUNT_ID}:{'global' if i.get('scope') == 'CLOUDFRONT' else 'regional'}"
+        f"/webacl/{i.get('name') or id_}/{_uuid(n)}",
+        "capacity": 1000,
+        "lockToken": _uuid(n + "lock"),
+    },
+    "aws:wafv2/ipSet:IpSet": lambda n, i, r, id_: {
+        "name": i.get("name") or id_,
+        "arn": f"arn:aws:wafv2:{r}:{ACCOUNT_ID}:{'global' if i.get('scope') == 'CLOUDFRONT' else 'regional'}"
+        f"/ipset/{i.get('name') or id_}/{_uuid(n)}",
+        "lockToken": _uuid(n + "lock"),
+    },
+    "aws:acm/certificate:Certificate": lambda n, i, r, id_: {
+        "arn": f"arn:aws:acm:{r}:{ACCOUNT_ID}:certificate/{_uuid(n)}",
+        "status": "PENDING_VALIDATION",
+        "domainValidationOptions": [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{_hex(n + domain, 32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_hex(n + domain + 'v', 32)}.xlfgrmvvlj.acm-validations.aws.",
+            }
+            for domain in [i.get("domainName"), *(i.get("subjectAlternativeNames") or [])]
+            if domain
+        ],
+    },
+    "aws:route53/record:Record": lambda n, i, r, id_: {"fqdn": str(i.get("name", "")).rstrip(".")},
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 60),
+        "arn": f"arn:aws:logs:{r}:{ACCOUNT_ID}:delivery-source:{i.get('name') or physical_name(n, 60)}",
+        "service": "cloudfront",
+    },
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 60),
+        "arn": f"arn:aws:logs:{r}:{ACCOUNT_ID}:delivery-destination:{i.get('name') or physical_name(n, 60)}",
+    },
+    "aws:cloudwatch/logDelivery:LogDelivery": lambda n, i, r, id_: {
+        "arn": f"arn:aws:logs:{r}:{ACCOUNT_ID}:delivery:{_hex(n, 16)}",
+    },
     "aws:ecr/repository:Repository": lambda n, i, r, id_: {
         "name": id_,
         "arn": f"arn:aws:ecr:{r}:{ACCOUNT_ID}:repository/{id_}",
@@ -131,11 +204,6 @@ _EXTRAS: dict[str, Extra] = {
     "aws:apprunner/observabilityConfiguration:ObservabilityConfiguration": lambda n, i, r, id_: {
         "arn": f"arn:aws:apprunner:{r}:{ACCOUNT_ID}:observabilityconfiguration/{physical_name(n, 32)}/1/{_hex(n, 32)}",
         "observabilityConfigurationName": i.get("observabilityConfigurationName") or physical_name(n, 32),
-    },
-    "aws:wafv2/webAcl:WebAcl": lambda n, i, r, id_: {
-        "arn": f"arn:aws:wafv2:{r}:{ACCOUNT_ID}:{'global' if i.get('scope') == 'CLOUDFRONT' else 'regional'}/webacl/"
-        f"{i.get('name') or physical_name(n, 128)}/{_uuid(n)}",
-        "name": i.get("name") or physical_name(n, 128),
     },
     "aws:ecs/cluster:Cluster": lambda n, i, r, id_: {
         "name": i.get("name") or physical_name(n, 255),
@@ -241,6 +309,8 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
         id_ = _uuid(name)
     elif typ == "aws:s3/bucket:Bucket":
         id_ = str(inputs.get("bucket") or physical_name(name).lower())
+    elif typ == "aws:cognito/identityPool:IdentityPool":
+        id_ = f"{region}:{_uuid(name)}"
     elif typ == "aws:rds/subnetGroup:SubnetGroup":
         id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     elif typ == "aws:rds/cluster:Cluster":

@@ -1,0 +1,516 @@
+"""Rule metadata, the CrossGuard wrappers, exceptions, and the small readers every rule uses.
+
+A `Rule` is plain metadata (Security Hub control ids, standards, severity, SOC 2 criteria, remediation,
+enforcement) plus a check function. `Rule.policy` is the pulumi_policy object built from it, so the very same
+object runs under `pulumi preview --policy-pack policy` and in the offline engine (`policy.offline`).
+
+Props are read defensively because two shapes reach a rule: CrossGuard hands provider-checked inputs (resource
+rules) or outputs (stack rules) behind a proxy that raises `UnknownValueError` on unknown values, while the
+offline capture hands the raw program inputs. Policy documents may be JSON strings or dicts, statements a dict or
+a list, Action/Resource a string or a list.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import fnmatch
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyComplianceFramework,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+EXCEPTIONS_FILE = Path(__file__).with_name("exceptions.yaml")
+MANDATORY, ADVISORY = "mandatory", "advisory"
+SEVERITIES = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
+STACK_SUBJECT = "stack"  # resource name of stack-level findings (exceptions name it like a resource)
+
+# --------------------------------------------------------------------------------------------------
+# Reading props
+# --------------------------------------------------------------------------------------------------
+
+
+def is_map(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+def as_list(value: Any) -> list[Any]:
+    """None -> [], scalar or mapping -> [it], sequence -> list."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    return [value]
+
+
+def dig(value: Any, *path: Union[str, int]) -> Any:
+    """value[p0][p1]...; None when a step is missing. A one-element list (a Terraform block) is stepped through."""
+    for step in path:
+        if isinstance(step, str) and not is_map(value) and isinstance(value, Sequence) and len(value) == 1:
+            value = value[0]
+        if is_map(value) and isinstance(step, str):
+            value = value.get(step)
+        elif isinstance(step, int) and isinstance(value, Sequence) and not isinstance(value, str) and step < len(value):
+            value = value[step]
+        else:
+            return None
+    return value
+
+
+def truthy(value: Any, default: bool = False) -> bool:
+    """A bool input (booleans may arrive as "true"/"false" strings); `default` when the program left it unset."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def number(value: Any, default: float = 0) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Policy documents (IAM, KMS, S3, SNS)
+# --------------------------------------------------------------------------------------------------
+
+
+def document(value: Any) -> Optional[Mapping[str, Any]]:
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, Mapping) else None
+    return value if is_map(value) else None
+
+
+def statements(value: Any) -> list[Mapping[str, Any]]:
+    doc = document(value)
+    if doc is None:
+        return []
+    return [s for s in as_list(doc.get("Statement")) if is_map(s)]
+
+
+def allows(statement: Mapping[str, Any]) -> bool:
+    return text(statement.get("Effect")).lower() == "allow"
+
+
+def statement_actions(statement: Mapping[str, Any]) -> list[str]:
+    return [a.lower() for a in as_list(statement.get("Action")) if isinstance(a, str)]
+
+
+def action_matches(patterns: Iterable[str], action: str) -> bool:
+    """Whether a statement's action patterns (`kms:*`, `kms:Decrypt*`, `*`) cover `action`."""
+    target = action.lower()
+    return any(fnmatch.fnmatchcase(target, p.lower()) for p in patterns)
+
+
+def statement_resources(statement: Mapping[str, Any]) -> list[Any]:
+    return as_list(statement.get("Resource"))
+
+
+def principal_values(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """[(kind, value)]: ("*", "*") for `Principal: "*"`, else ("AWS"|"Service"|"Federated", value)."""
+    principal = statement.get("Principal")
+    if principal is None:
+        return []
+    if isinstance(principal, str):
+        return [("*", principal)]
+    if is_map(principal):
+        return [(str(kind), str(v)) for kind, values in principal.items() for v in as_list(values)]
+    return []
+
+
+def public_principal(statement: Mapping[str, Any]) -> bool:
+    return any(value == "*" for kind, value in principal_values(statement) if kind in ("*", "AWS"))
+
+
+# Condition keys that pin a wildcard principal to this account, organisation, network path or source resource.
+RESTRICTING_CONDITION_KEYS = {
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:sourceorgid",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+    "kms:calleraccount",
+}
+
+
+def restricting_condition(statement: Mapping[str, Any]) -> bool:
+    """A condition with a fixed value (no bare `*`) on one of the restricting keys."""
+    condition = statement.get("Condition")
+    if not is_map(condition):
+        return False
+    for operator, clauses in condition.items():
+        if "ifexists" in str(operator).lower() or not is_map(clauses):
+            continue
+        for key, value in clauses.items():
+            if str(key).lower() in RESTRICTING_CONDITION_KEYS and all(
+                not (isinstance(v, str) and v.strip() == "*") for v in as_list(value)
+            ) and as_list(value):
+                return True
+    return False
+
+
+def condition_value(statement: Mapping[str, Any], operator: str, key: str) -> list[Any]:
+    condition = statement.get("Condition")
+    if not is_map(condition):
+        return []
+    for op, clauses in condition.items():
+        if str(op).lower() == operator.lower() and is_map(clauses):
+            for k, v in clauses.items():
+                if str(k).lower() == key.lower():
+                    return as_list(v)
+    return []
+
+
+# --------------------------------------------------------------------------------------------------
+# Exceptions
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    rule: str
+    resource: str
+    reason: str
+    review: datetime.date
+    stack: Optional[str] = None
+    environment: Optional[str] = None
+
+    def matches(self, rule: str, stack: str, environment: str, resource: str) -> bool:
+        if self.rule != rule or self.resource != resource:
+            return False
+        if self.stack is not None:
+            return self.stack == stack
+        return self.environment == environment
+
+    @property
+    def scope(self) -> str:
+        return f"stack {self.stack}" if self.stack is not None else f"environment {self.environment}"
+
+
+class ExceptionFileError(ValueError):
+    pass
+
+
+def parse_exceptions(data: Any, source: str = "exceptions.yaml") -> tuple[PolicyException, ...]:
+    data = {} if data is None else data
+    if not is_map(data) or not isinstance(data.get("exceptions") or [], list):
+        raise ExceptionFileError(f"{source}: expected a mapping with an `exceptions` list")
+    entries = data.get("exceptions") or []
+    found = []
+    for i, entry in enumerate(entries):
+        where = f"{source}: exceptions[{i}]"
+        if not is_map(entry):
+            raise ExceptionFileError(f"{where}: expected a mapping")
+        unknown = set(entry) - {"rule", "stack", "environment", "resource", "reason", "review"}
+        if unknown:
+            raise ExceptionFileError(f"{where}: unknown fields {sorted(unknown)}")
+        for key in ("rule", "resource", "reason", "review"):
+            if not entry.get(key):
+                raise ExceptionFileError(f"{where}: `{key}` is required")
+        if ("stack" in entry) == ("environment" in entry):
+            raise ExceptionFileError(f"{where}: give exactly one of `stack` or `environment`")
+        review = entry["review"]
+        if isinstance(review, str):
+            try:
+                review = datetime.date.fromisoformat(review)
+            except ValueError as error:
+                raise ExceptionFileError(f"{where}: review must be a YYYY-MM-DD date") from error
+        if not isinstance(review, datetime.date):
+            raise ExceptionFileError(f"{where}: review must be a YYYY-MM-DD date")
+        found.append(
+            PolicyException(
+                rule=str(entry["rule"]),
+                resource=str(entry["resource"]),
+                reason=str(entry["reason"]).strip(),
+                review=review,
+                stack=str(entry["stack"]) if "stack" in entry else None,
+                environment=str(entry["environment"]) if "environment" in entry else None,
+            )
+        )
+    return tuple(found)
+
+
+def load_exceptions(path: Path = EXCEPTIONS_FILE) -> tuple[PolicyException, ...]:
+    return parse_exceptions(yaml.safe_load(path.read_text()), path.name)
+
+
+# Where the offline engine collects findings that an exception suppressed (CrossGuard itself just stays silent).
+EXCEPTED: contextvars.ContextVar[Optional[list]] = contextvars.ContextVar("excepted", default=None)
+
+
+# --------------------------------------------------------------------------------------------------
+# Views the checks read
+# --------------------------------------------------------------------------------------------------
+
+
+def stack_of_urn(urn: str) -> str:
+    parts = urn.split(":")
+    return parts[2] if len(parts) > 2 and urn.startswith("urn:pulumi:") else ""
+
+
+def _environment_tag(props: Any) -> Optional[str]:
+    for key in ("tags", "tagsAll"):
+        try:
+            tags = props.get(key)
+            if is_map(tags) and isinstance(tags.get("Environment"), str):
+                return tags["Environment"]
+        except UnknownValueError:
+            continue
+    return None
+
+
+def _provider_environment(provider: Any) -> Optional[str]:
+    props = getattr(provider, "props", None)
+    if not is_map(props):
+        return None
+    try:
+        default_tags = document(props.get("defaultTags"))
+    except UnknownValueError:
+        return None
+    tags = dig(default_tags, "tags")
+    return tags.get("Environment") if is_map(tags) and isinstance(tags.get("Environment"), str) else None
+
+
+class Res:
+    """One resource as a check sees it, from ResourceValidationArgs or a PolicyResource."""
+
+    def __init__(self, source: Any, stack: Optional["StackView"] = None) -> None:
+        self.source = source
+        self.type: str = source.resource_type
+        self.name: str = source.name
+        self.urn: str = source.urn
+        self.props: Mapping[str, Any] = source.props
+        self.protect: bool = bool(getattr(source.opts, "protect", False))
+        self._stack = stack
+
+    def get(self, *path: Union[str, int]) -> Any:
+        return dig(self.props, *path)
+
+    @property
+    def stack(self) -> str:
+        return stack_of_urn(self.urn)
+
+    @property
+    def environment(self) -> str:
+        if self._stack is not None:
+            return self._stack.environment
+        return (
+            _environment_tag(self.props)
+            or _provider_environment(getattr(self.source, "provider", None))
+            or self.stack
+        )
+
+    def deps(self, key: str) -> list["Res"]:
+        if self._stack is None:
+            return []
+        found = (getattr(self.source, "property_dependencies", None) or {}).get(key) or []
+        return [self._stack.wrap(d) for d in found]
+
+    def keys(self) -> list[str]:
+        """The values other resources use to refer to this one (id, ARN, name for name-addressed types)."""
+        found = []
+        for key in ("id", "arn") + _NAME_KEYS.get(self.type, ()):
+            try:
+                value = self.props.get(key)
+            except UnknownValueError:
+                continue
+            if isinstance(value, str) and value:
+                found.append(value)
+        return found
+
+    def __repr__(self) -> str:
+        return f"Res({self.type}, {self.name})"
+
+
+# Types other resources address by name rather than id/ARN.
+_NAME_KEYS: dict[str, tuple[str, ...]] = {
+    "aws:s3/bucket:Bucket": ("bucket",),
+    "aws:ecr/repository:Repository": ("name",),
+    "aws:cloudwatch/logGroup:LogGroup": ("name",),
+    "aws:sns/topic:Topic": ("name",),
+    "aws:rds/cluster:Cluster": ("clusterIdentifier",),
+    "aws:rds/subnetGroup:SubnetGroup": ("name",),
+    "aws:iam/role:Role": ("name",),
+    "aws:secretsmanager/secret:Secret": ("name",),
+}
+
+
+class StackView:
+    """Every resource of the stack with lookups by id/ARN/name, and the stack's name and environment."""
+
+    def __init__(self, args: StackValidationArgs) -> None:
+        self.args = args
+        self._wrapped: dict[int, Res] = {}
+        self.resources = [self.wrap(r) for r in args.resources]
+        self._index: dict[str, Res] = {}
+        for r in self.resources:
+            for key in r.keys():
+                self._index.setdefault(key, r)
+        self.stack = next((r.stack for r in self.resources if r.stack), "")
+        envs = [e for e in (_environment_tag(r.props) for r in self.resources) if e]
+        self.environment = max(set(envs), key=envs.count) if envs else self.stack
+
+    def wrap(self, source: Any) -> Res:
+        found = self._wrapped.get(id(source))
+        if found is None:
+            found = self._wrapped[id(source)] = Res(source, self)
+        return found
+
+    def of(self, *types: str) -> list[Res]:
+        return [r for r in self.resources if r.type in types]
+
+    def resolve(self, value: Any, types: Sequence[str] = ()) -> Optional[Res]:
+        if not isinstance(value, str) or not value:
+            return None
+        candidates = [value]
+        if value.endswith(":*"):  # log group ARNs are often given with the stream wildcard
+            candidates.append(value[:-2])
+        for v in candidates:
+            found = self._index.get(v)
+            if found is not None and (not types or found.type in types):
+                return found
+        return None
+
+    def refs(self, res: Res, key: str, types: Sequence[str]) -> list[Res]:
+        """The resources `res.props[key]` (a value or a list) refers to; by value, else by property dependency."""
+        try:
+            values = as_list(res.props.get(key))
+            found = [r for r in (self.resolve(v, types) for v in values) if r is not None]
+        except UnknownValueError:  # preview: the id is not known yet, the dependency is
+            found = []
+        return found or [d for d in res.deps(key) if d.type in types]
+
+    def ref(self, res: Res, key: str, types: Sequence[str]) -> Optional[Res]:
+        found = self.refs(res, key, types)
+        return found[0] if found else None
+
+    def referrers(self, target: Res, types: Sequence[str], key: str) -> list[Res]:
+        """Resources of `types` whose `key` refers to `target`."""
+        return [r for r in self.of(*types) if any(t is target for t in self.refs(r, key, (target.type,)))]
+
+
+# --------------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------------
+
+ResourceCheck = Callable[[Res], Iterable[str]]
+StackCheck = Callable[[StackView], Iterable[tuple[Optional[Res], str]]]
+
+
+@dataclass
+class Rule:
+    name: str
+    description: str
+    controls: tuple[str, ...]  # AWS Security Hub control ids (empty when no control exists)
+    standards: tuple[str, ...]  # "FSBP", "CIS v3.0", "NIST 800-53 r5", "AWS Resource Tagging", "project"
+    severity: str
+    tsc: tuple[str, ...]  # SOC 2 trust-services criteria
+    remediation: str
+    kind: str  # "resource" | "stack"
+    types: tuple[str, ...]  # resource rules: types checked; stack rules: the subjects findings are about
+    check: Callable[..., Iterable[Any]]
+    enforcement: str = MANDATORY
+    prod_only: bool = False
+    references: tuple[str, ...] = ()  # AWS Config rules, checkov/cdk-nag ids for rules without a Security Hub control
+    exceptions: tuple[PolicyException, ...] = field(default=(), repr=False)
+    policy: Policy = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        assert self.severity in SEVERITIES, self.severity
+        assert self.enforcement in (MANDATORY, ADVISORY), self.enforcement
+        assert self.kind in ("resource", "stack"), self.kind
+        level = EnforcementLevel.MANDATORY if self.enforcement == MANDATORY else EnforcementLevel.ADVISORY
+        common = dict(
+            enforcement_level=level,
+            severity=SEVERITIES[self.severity],
+            framework=PolicyComplianceFramework(
+                name="AWS Security Hub" if self.controls else "Vitality",
+                version=", ".join(self.standards),
+                reference=", ".join(self.controls) or ", ".join(self.references),
+                specification="SOC 2 " + ", ".join(self.tsc),
+            ),
+            tags=[*self.controls, *(f"SOC2:{c}" for c in self.tsc), *(["prod-only"] if self.prod_only else [])],
+            remediation_steps=self.remediation,
+            display_name=f"{' / '.join(self.controls) or 'Vitality'}: {self.description}",
+        )
+        if self.kind == "resource":
+            self.policy = ResourceValidationPolicy(self.name, self.description, validate=self._validate_resource, **common)
+        else:
+            self.policy = StackValidationPolicy(self.name, self.description, validate=self._validate_stack, **common)
+
+    def applies_to_environment(self, environment: str) -> bool:
+        return not self.prod_only or environment == "prod"
+
+    def exception_for(self, stack: str, environment: str, resource: str) -> Optional[PolicyException]:
+        return next((e for e in self.exceptions if e.matches(self.name, stack, environment, resource)), None)
+
+    def _report(self, report: Callable, stack: str, environment: str, name: str, urn: Optional[str], message: str) -> None:
+        exception = self.exception_for(stack, environment, name)
+        if exception is None:
+            report(message, urn)
+            return
+        sink = EXCEPTED.get()
+        if sink is not None:
+            sink.append((self, name, urn, message, exception))
+
+    def _validate_resource(self, args: ResourceValidationArgs, report: Callable) -> None:
+        if args.resource_type not in self.types:
+            return
+        res = Res(args)
+        if not self.applies_to_environment(res.environment):
+            return
+        for message in self.check(res):
+            self._report(report, res.stack, res.environment, res.name, None, message)
+
+    def _validate_stack(self, args: StackValidationArgs, report: Callable) -> None:
+        view = StackView(args)
+        if not self.applies_to_environment(view.environment):
+            return
+        for subject, message in self.check(view):
+            name = subject.name if subject is not None else STACK_SUBJECT
+            self._report(report, view.stack, view.environment, name, subject.urn if subject else None, message)
+
+
+def by_name(rules: Iterable[Rule]) -> dict[str, Rule]:
+    found: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.name in found:
+            raise ValueError(f"duplicate rule name {rule.name}")
+        found[rule.name] = rule
+    return found
