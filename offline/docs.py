@@ -71,7 +71,9 @@ def _shape(value: Any) -> str:
         return "map of " + ", ".join(sorted(value))
     if isinstance(value, list):
         return "list"
-    return "string" if isinstance(value, str) else type(value).__name__
+    if isinstance(value, bool):
+        return "boolean"
+    return "string" if isinstance(value, str) else "number" if isinstance(value, (int, float)) else type(value).__name__
 
 
 def outputs_table(root: Path = ROOT, outputs: Optional[Mapping[str, Mapping[str, Any]]] = None) -> str:
