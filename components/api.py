@@ -392,17 +392,17 @@ class Api(pulumi.ComponentResource):
             f"{name}-logs", ctx, COMPONENT, self, retention_days=args.log_retention_days, kms_key_arn=args.logs_key.arn
         )
         task_trust = service_trust(ctx, ["ecs-tasks.amazonaws.com"], ctx.arn("ecs", "*"))
-        # ECS injects secrets from Secrets Manager only, so the origin secret is stored there, under the data key.
-        origin_secret = aws.secretsmanager.Secret(
-            f"{name}-origin-secret",
+        # The header value rotates with the program (a new random value updates CloudFront's header and this
+        # parameter in one `pulumi up`), not through Secrets Manager rotation: an SSM SecureString under the data
+        # key, which ECS injects like a secret, holds it.
+        origin_secret = aws.ssm.Parameter(
+            f"{name}-origin-verify",
+            type="SecureString",
+            key_id=args.data_key.arn,
+            value=self._secret.result,
             description="Value of the X-Origin-Verify header CloudFront adds to API requests",
-            kms_key_id=args.data_key.arn,
-            recovery_window_in_days=0 if ctx.force_destroy else 30,
             tags=ctx.tags(COMPONENT),
             opts=child(self),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-origin-secret", secret_id=origin_secret.id, secret_string=self._secret.result, opts=child(origin_secret)
         )
         execution_role = service_role(
             f"{name}-execution",
@@ -416,12 +416,12 @@ class Api(pulumi.ComponentResource):
                 *self._pull_statements(),
                 allow("ContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], pulumi.Output.concat(logs.arn, ":log-stream:*")),
                 *self._secret_statements(),
-                allow("ReadOriginSecret", ["secretsmanager:GetSecretValue"], origin_secret.arn),
+                allow("ReadOriginSecret", ["ssm:GetParameters"], origin_secret.arn),
                 allow(
                     "DecryptOriginSecret",
                     ["kms:Decrypt"],
                     args.data_key.arn,
-                    Condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{ctx.region}.amazonaws.com"}},
+                    Condition={"StringEquals": {"kms:ViaService": f"ssm.{ctx.region}.amazonaws.com"}},
                 ),
             ],
         )

@@ -31,6 +31,7 @@ CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 # Standard support only: without this RDS silently enrols an ageing major version in paid Extended Support.
 LIFECYCLE_SUPPORT = "open-source-rds-extended-support-disabled"
 EVENT_CATEGORIES = ("failure", "failover", "maintenance", "configuration change", "notification")
+ACCOUNT_EVENT_CATEGORIES = {"db-parameter-group": ("configuration change",), "db-security-group": ("configuration change", "failure")}
 ENHANCED_MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
 
 # Secure defaults of the cluster parameter group; database.parameters overrides (rds.force_ssl stays 1).
@@ -396,5 +397,18 @@ class Database(pulumi.ComponentResource):
                 event_categories=list(EVENT_CATEGORIES),
                 enabled=True,
                 tags=ctx.tags(COMPONENT, Severity="critical"),
+                opts=child(self),
+            )
+        # Security Hub RDS.21/RDS.22: once any subscription exists, parameter-group and security-group events must be
+        # covered too. The cluster has neither a DB parameter group nor a DB security group to name, so these are
+        # unscoped; they go to the warning topic because such a change is worth a look, not a page.
+        for source_type, categories in ACCOUNT_EVENT_CATEGORIES.items():
+            aws.rds.EventSubscription(
+                f"{self._prefix}-events-{source_type.removeprefix('db-')}",
+                sns_topic=self._args.topics.warning,
+                source_type=source_type,
+                event_categories=list(categories),
+                enabled=True,
+                tags=ctx.tags(COMPONENT, Severity="warning"),
                 opts=child(self),
             )

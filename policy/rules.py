@@ -8,7 +8,7 @@ input fails the rule. `POLICIES` is what `policy/__main__.py` hands to the Polic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Optional
 
 from pulumi_policy.proxy import UnknownValueError
@@ -705,7 +705,8 @@ def _rds_events(stack: StackView) -> Findings:
     for source, (control, needed) in RDS_EVENT_COVERAGE.items():
         covered: set[str] = set()
         for sub in subscriptions:
-            if text(sub.get("sourceType")) in ("", source) and not as_list(sub.get("sourceIds")):
+            # a subscription scoped to this stack's sources counts: the control checks types and categories
+            if text(sub.get("sourceType")) in ("", source):
                 categories = {text(c).lower() for c in as_list(sub.get("eventCategories"))}
                 covered |= categories or needed
         missing = needed - covered
@@ -864,6 +865,13 @@ def _cloudshell(res: Res) -> Iterator[str]:
         yield "attaches AWSCloudShellFullAccess"
 
 
+def _pins_federated_identity(statement: Mapping[str, Any]) -> bool:
+    """An OIDC provider is pinned by its subject (`<provider>:sub`); a Cognito identity pool by its audience, the
+    pool id (`cognito-identity.amazonaws.com:aud`), which is how AWS documents identity-pool roles."""
+    keys = {str(k).lower() for clauses in (statement.get("Condition") or {}).values() if is_map(clauses) for k in clauses}
+    return any(k.endswith(":sub") for k in keys) or "cognito-identity.amazonaws.com:aud" in keys
+
+
 @resource_rule(
     "iam-role-trust-scoped",
     types=(ROLE,),
@@ -885,10 +893,7 @@ def _trust(res: Res) -> Iterator[str]:
             yield f"statement {sid} trusts a wildcard principal"
         elif "Service" in kinds and not restricting_condition(s):
             yield f"statement {sid} trusts a service principal without aws:SourceAccount/aws:SourceArn"
-        elif "Federated" in kinds and not any(
-            str(k).lower().endswith(":sub") for clauses in (s.get("Condition") or {}).values() if is_map(clauses)
-            for k in clauses
-        ):
+        elif "Federated" in kinds and not _pins_federated_identity(s):
             yield f"statement {sid} trusts a federated principal without a subject condition"
 
 

@@ -127,9 +127,12 @@ def test_ecs_roles(stack) -> None:
     logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
     sids = {s["Sid"]: s for s in inline(capture, execution)}
     assert sids["ContainerLogs"]["Resource"] == logs.outputs["arn"] + ":log-stream:*"
-    origin = capture.named(f"vitality-{stack}-api-origin-secret", "aws:secretsmanager/secret:Secret")
-    assert origin.type == "aws:secretsmanager/secret:Secret"
+    origin = capture.named(f"vitality-{stack}-api-origin-verify", "aws:ssm/parameter:Parameter")
+    assert origin.inputs["type"] == "SecureString"
+    assert origin.inputs["keyId"] == capture.named(f"vitality-{stack}-kms-data", "aws:kms/key:Key").outputs["arn"]
+    assert sids["ReadOriginSecret"]["Action"] == ["ssm:GetParameters"]
     assert sids["ReadOriginSecret"]["Resource"] == origin.outputs["arn"]
+    assert sids["DecryptOriginSecret"]["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.us-west-2.amazonaws.com"}}
     assert "WriteTraces" not in sids
     assert {s["Sid"] for s in inline(capture, task)} == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
     service = capture.one(SERVICE["ecs-express"])

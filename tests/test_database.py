@@ -230,7 +230,10 @@ def test_prod_aws_backup(prod, dev) -> None:
 
 def test_event_subscriptions_to_the_critical_topic(capture) -> None:
     subs = {r.inputs["sourceType"]: r.inputs for r in capture.of_type(EVENTS)}
-    assert set(subs) == {"db-cluster", "db-instance"}
+    assert set(subs) == {"db-cluster", "db-instance", "db-parameter-group", "db-security-group"}
+    for source_type in ("db-parameter-group", "db-security-group"):
+        assert subs.pop(source_type)["snsTopic"] == capture.outputs["warningTopicArn"]
+    assert subs["db-cluster"]["snsTopic"] == capture.outputs["alarmTopicArn"]
     for sub in subs.values():
         assert sub["snsTopic"] == capture.outputs["alarmTopicArn"]
         assert {"failure", "maintenance", "configuration change", "notification"} <= set(sub["eventCategories"])

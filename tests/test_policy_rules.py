@@ -267,7 +267,7 @@ CASES: dict[str, Case] = {
                  res(R.RDS_INSTANCE, "reader", instance(availabilityZone="us-west-2b"), env="prod")]),
     "rds-event-subscriptions-cover-critical-events": (
         lambda: [res(R.RDS_EVENTS, "cluster-events", {"sourceType": "db-cluster", "eventCategories": ["failure"]})],
-        lambda: [res(R.RDS_EVENTS, f"{s}-events", {"sourceType": s}) for s in R.RDS_EVENT_COVERAGE]),
+        lambda: [res(R.RDS_EVENTS, f"{s}-events", {"sourceType": s, "sourceIds": [f"{s}-1"]}) for s in R.RDS_EVENT_COVERAGE]),
     "kms-key-rotation": one(R.KMS_KEY, {"description": "k"}, {"enableKeyRotation": True}),
     "kms-key-not-public": one(
         R.KMS_KEY, {"policy": doc(ALLOW_ROOT, {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"},
@@ -638,3 +638,18 @@ def test_tls_deny_accepts_a_json_boolean_condition() -> None:
     policy = {"policy": {"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:*"],
                                         "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": False}}}]}}
     assert run(rule, bucket_set(policy=policy)).violations == []
+
+
+@pytest.mark.parametrize(
+    "condition,violations",
+    [
+        ({"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-west-2:pool"},
+          "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}, 0),
+        ({"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}, 1),
+    ],
+    ids=["pinned-to-pool", "any-pool"],
+)
+def test_cognito_identity_pool_roles_are_pinned_by_audience(condition: dict, violations: int) -> None:
+    role = res(R.ROLE, "guest", {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                                                          "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition})})
+    assert len(run(R.RULES_BY_NAME["iam-role-trust-scoped"], [role]).violations) == violations
