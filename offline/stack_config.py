@@ -95,15 +95,28 @@ def set_path(values: dict[str, Any], path: str, value: Any) -> None:
     node[inner[-1]] = value
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSED: dict[tuple[Path, int, int], Any] = {}
+
+
+def _read_yaml(path: Path) -> Any:
+    """Parse a YAML file once per version of it (tests read the same stack files hundreds of times)."""
+    stat = path.stat()
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = yaml.load(path.read_text(), Loader=_Loader)
+    return copy.deepcopy(_PARSED[key])
+
+
 def load_stack_config(
     stack: str, root: Path = ROOT, overrides: Optional[Mapping[str, Any]] = None
 ) -> StackConfig:
-    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project_file = _read_yaml(root / "Pulumi.yaml")
     project = project_file["name"]
     stack_path = root / f"Pulumi.{stack}.yaml"
     if not stack_path.exists():
         raise StackConfigError(stack, [f"no stack named '{stack}' (expected {stack_path.name})"])
-    stack_values = (yaml.safe_load(stack_path.read_text()) or {}).get("config") or {}
+    stack_values = (_read_yaml(stack_path) or {}).get("config") or {}
 
     values: dict[str, Any] = {}
     secret_keys: list[str] = []

@@ -197,7 +197,9 @@ def render(evaluations: Sequence[Evaluation], rules: Sequence[Rule] = RULES,
     for name, control, why in BY_DESIGN:
         add(f"- `{name}` ({control}): {why}")
     add("")
-    open_advisory = [(e.stack, f) for e in evaluations for f in e.advisory]
+    # resources register in no fixed order: sort so that the generated page only changes when a finding does
+    open_advisory = sorted(((e.stack, f) for e in evaluations for f in e.advisory),
+                           key=lambda sf: (sf[0], sf[1].rule.name, sf[1].resource, sf[1].message))
     add("## Open advisory findings")
     add("")
     if open_advisory:
