@@ -5,6 +5,7 @@ import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
 from components.api import Api, ApiArgs
+from components.ci import Ci, CiArgs
 from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
@@ -146,6 +147,9 @@ observability = Observability(
     components,
 )
 
+# GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it.
+ci = Ci(f"{prefix}-ci", CiArgs(ctx=ctx, settings=settings.ci), components) if settings.ci.github_repository else None
+
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
 pulumi.export("vpcId", network.vpc_id)
@@ -181,3 +185,6 @@ pulumi.export("dashboardName", observability.dashboard_name)
 pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
 pulumi.export("identityPoolId", observability.identity_pool_id)
 pulumi.export("rumRegion", observability.rum_region)
+if ci is not None:
+    pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
+    pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

@@ -208,6 +208,7 @@ def service_role_parts(
     description: str,
     source_arn: Optional[Any] = None,
     trust_policy: Optional[pulumi.Output[str]] = None,
+    max_session_duration: int = 3600,
 ) -> ServiceRole:
     """A role assumable only by the given services of this account (or by `trust_policy`), with one inline
     least-privilege policy and any managed policies; returned with its parts so a consumer can wait for them."""
@@ -215,7 +216,7 @@ def service_role_parts(
         name,
         description=description,
         assume_role_policy=trust_policy if trust_policy is not None else service_trust(ctx, services, source_arn),
-        max_session_duration=3600,
+        max_session_duration=max_session_duration,
         tags=ctx.tags(component),
         opts=child(parent),
     )

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from .common import EDGE_REGION, StackContext, Statement, kms_key
 

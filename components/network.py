@@ -196,7 +196,7 @@ class Network(pulumi.ComponentResource):
                 tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-nat-regional"),
                 opts=child(vpc, depends_on=[igw]),
             )
-            return {az: regional for az in azs}, list(addresses.values())
+            return dict.fromkeys(azs, regional), list(addresses.values())
 
         nat_azs = azs[:1] if cfg.nat_gateways == "single" else azs
         nats: dict[str, aws.ec2.NatGateway] = {}

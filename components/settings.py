@@ -296,7 +296,7 @@ TOP_LEVEL: tuple[Key, ...] = (
     ),
 )
 
-_RESERVED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
+_RESERVED_TAGS: tuple[str, ...] = ("Project", "Environment", "Component", "ManagedBy")
 
 _NETWORK = Section(
     "network",
@@ -958,11 +958,95 @@ _SECURITY = Section(
     ),
 )
 
-SECTIONS: tuple[Section, ...] = (_NETWORK, _DATABASE, _API, _REGISTRY, _FRONTEND, _OBSERVABILITY, _SECURITY)
+_GITHUB_OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+_GITHUB_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_KMS_KEY_ARN_RE = re.compile(r"arn:aws(-[a-z]+)*:kms:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:key/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+
+def _is_github_repository(value: Any) -> bool:
+    owner, slash, name = value.partition("/")
+    return (
+        bool(slash)
+        and _GITHUB_OWNER_RE.fullmatch(owner) is not None
+        and _GITHUB_NAME_RE.fullmatch(name) is not None
+        and name not in (".", "..")
+    )
+
+
+def _is_branch(value: Any) -> bool:
+    # git check-ref-format rules, minus wildcards: the trust policy matches the ref exactly
+    return (
+        re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", value) is not None
+        and ".." not in value
+        and "//" not in value
+        and not value.startswith(("/", "-", "."))
+        and not value.endswith(("/", ".", ".lock"))
+    )
+
+
+def _is_bucket_name(value: Any) -> bool:
+    return (
+        re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value) is not None
+        and ".." not in value
+        and re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value) is None  # not shaped like an IP address
+    )
+
+
+_CI = Section(
+    "ci",
+    "GitHub Actions delivery: the account's GitHub OIDC provider and the CI preview/deploy roles. Set githubRepository "
+    "in exactly one stack per AWS account (the OIDC provider is an account singleton).",
+    (
+        Key(
+            "githubRepository",
+            "string",
+            "GitHub repository (owner/name) whose workflows may assume the CI roles. Empty: no CI roles in this stack.",
+            default="",
+            allowed="empty, or owner/name as GitHub spells it, e.g. vitality-example/vitality-platform",
+            check=lambda v: v == "" or _is_github_repository(v),
+        ),
+        Key(
+            "deployBranch",
+            "string",
+            "Branch whose push workflow may assume the deploy role (dev deploys run on it without an environment).",
+            default="main",
+            allowed="a branch name without wildcards, e.g. main",
+            check=_is_branch,
+        ),
+        Key(
+            "prodEnvironment",
+            "string",
+            "Protected GitHub environment (required reviewers) whose jobs may assume the deploy role for prod.",
+            default="prod",
+            allowed="a GitHub environment name: letters, digits, '.', '_' and '-', up to 255 characters",
+            check=lambda v: re.fullmatch(r"[A-Za-z0-9._-]{1,255}", v) is not None,
+        ),
+        Key(
+            "stateBucket",
+            "string",
+            "S3 bucket of a DIY Pulumi backend (cloud-url s3://<bucket>); the preview role may read the state and take "
+            "the stack lock (the deploy role's PowerUserAccess covers S3). Empty: the Pulumi Cloud backend.",
+            default="",
+            allowed="empty, or an S3 bucket name (3-63 lower-case letters, digits, '.', '-')",
+            check=lambda v: v == "" or _is_bucket_name(v),
+        ),
+        Key(
+            "secretsProviderKeyArn",
+            "string",
+            "KMS key of an awskms:// secrets provider; the preview role may decrypt with it (the deploy role's "
+            "PowerUserAccess covers KMS). Empty: the backend's default secrets provider.",
+            default="",
+            allowed="empty, or a KMS key ARN such as arn:aws:kms:us-west-2:111122223333:key/<uuid>",
+            check=lambda v: v == "" or _KMS_KEY_ARN_RE.fullmatch(v) is not None,
+        ),
+    ),
+)
+
+SECTIONS: tuple[Section, ...] = (_NETWORK, _DATABASE, _API, _REGISTRY, _FRONTEND, _OBSERVABILITY, _SECURITY, _CI)
 
 # Provider keys the program reads (declared in the stack files, not typed in Pulumi.yaml).
 PROVIDER_KEYS = ("aws:region",)
-AWS_REGION_RE = re.compile(r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d")
+AWS_REGION_RE: re.Pattern[str] = re.compile(r"(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1128,6 +1212,15 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class CiSettings:
+    github_repository: Optional[str]  # owner/name; None: this stack creates no CI roles
+    deploy_branch: str
+    prod_environment: str
+    state_bucket: Optional[str]
+    secrets_provider_key_arn: Optional[str]
+
+
+@dataclass(frozen=True)
 class Settings:
     project: str
     stack: str
@@ -1141,6 +1234,7 @@ class Settings:
     frontend: FrontendSettings
     observability: ObservabilitySettings
     security: SecuritySettings
+    ci: CiSettings
 
     @property
     def is_prod(self) -> bool:
@@ -1442,7 +1536,7 @@ def _database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
     )
 
 
-_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_TAG_RE: re.Pattern[str] = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 PUBLIC_ECR = "public.ecr.aws"
 _DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
 _IMAGE_REF_RE = re.compile(
@@ -1713,11 +1807,11 @@ def _security(problems: _Problems, raw: Any) -> Optional[SecuritySettings]:
         if lock_mode not in OBJECT_LOCK_MODES:
             problems.add(f"{lkey}.mode", lock_mode, one_of(*OBJECT_LOCK_MODES)[0], "GOVERNANCE")
         ok, lock_days = _coerce("integer", lock.get("days", _MISSING))
-        years = v.get("auditRetentionYears") if r.ok("auditRetentionYears") else 10
+        years: int = v["auditRetentionYears"] if r.ok("auditRetentionYears") else 10
         if not ok or not 1 <= lock_days <= min(3650, years * 365):
             problems.add(f"{lkey}.days", lock.get("days", _MISSING), f"1 to {min(3650, years * 365)} (at most security.auditRetentionYears)", 365)
 
-    if r.bad or problems.items and any(p.key.startswith(f"{base}.") for p in problems.items):
+    if r.bad or (problems.items and any(p.key.startswith(f"{base}.") for p in problems.items)):
         return None
     return SecuritySettings(
         account_baseline=v["accountBaseline"],
@@ -1732,6 +1826,20 @@ def _security(problems: _Problems, raw: Any) -> Optional[SecuritySettings]:
         object_lock_days=lock_days,
         password_max_age_days=v["passwordMaxAgeDays"],
         s3_data_events=v["s3DataEvents"],
+    )
+
+
+def _ci(problems: _Problems, raw: Any) -> Optional[CiSettings]:
+    r = _Reader(problems, _CI, raw)
+    v = r.values
+    if r.bad:
+        return None
+    return CiSettings(
+        github_repository=v["githubRepository"] or None,
+        deploy_branch=v["deployBranch"],
+        prod_environment=v["prodEnvironment"],
+        state_bucket=v["stateBucket"] or None,
+        secrets_provider_key_arn=v["secretsProviderKeyArn"] or None,
     )
 
 
@@ -1791,6 +1899,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
         "frontend": _frontend(problems, section_raw["frontend"]),
         "observability": _observability(problems, section_raw["observability"]),
         "security": _security(problems, section_raw["security"]),
+        "ci": _ci(problems, section_raw["ci"]),
     }
     environment = top.values.get("environment")
     _environment_rules(problems, environment, parsed)

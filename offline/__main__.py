@@ -16,7 +16,8 @@ import json
 import statistics
 import sys
 import time
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Optional
 
 import pulumi
 
@@ -92,7 +93,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"preview": _preview,
 
 # Further commands live in their own modules: each has `register(subparsers)` that adds its parser and sets
 # `func=` (a callable taking the parsed args and returning the exit code) as a default on it.
-EXTENSIONS: tuple[str, ...] = ("offline.check", "offline.cost")
+EXTENSIONS: tuple[str, ...] = ("offline.check", "offline.cost", "offline.graph", "offline.docs")
 
 
 def build_parser() -> argparse.ArgumentParser:

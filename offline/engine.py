@@ -14,9 +14,10 @@ import gc
 import os
 import runpy
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -126,14 +127,14 @@ class _RecordingMocks(pulumi.runtime.Mocks):
             return "", dict(args.inputs)
         return id_, {**args.inputs, **extra, "id": id_}
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, Optional[list[tuple[str, str]]]]:
         answer = CALLS.get(args.token)
         if answer is None:
             raise NotImplementedError(
                 f"the program invokes {args.token}, which the offline engine does not answer; "
                 "the design allows only caller identity, region and partition lookups"
             )
-        return answer(args.args, self.region)
+        return answer(args.args, self.region), []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -220,8 +221,11 @@ def run(
         pulumi.runtime.set_all_config(config.as_engine_config(), config.secret_keys)
         SETTINGS.rpc_manager.clear()
         SETTINGS.outputs.clear()
+        def program() -> None:
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
         try:
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__")))
+            _sync_await(run_pulumi_func(program))
         except Exception as error:
             # what the program registered before it failed (tests assert that a config error creates nothing)
             error.registered_resources = list(monitor.captured)  # type: ignore[attr-defined]

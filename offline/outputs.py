@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ACCOUNT_ID = "111122223333"
 EDGE_REGION = "us-east-1"
@@ -264,6 +265,9 @@ _EXTRAS: dict[str, Extra] = {
         "name": i.get("name") or physical_name(n, 64),
         "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:rule/{i.get('name') or physical_name(n, 64)}",
     },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda n, i, r, id_: {
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(i.get('url', '')).removeprefix('https://')}",
+    },
     "aws:rds/subnetGroup:SubnetGroup": lambda n, i, r, id_: {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
@@ -304,19 +308,20 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
     elif typ in ("aws:kms/key:Key",):
         id_ = _uuid(name)
     elif typ == "aws:s3/bucket:Bucket":
-        id_ = inputs.get("bucket") or physical_name(name).lower()
+        id_ = str(inputs.get("bucket") or physical_name(name).lower())
     elif typ == "aws:cognito/identityPool:IdentityPool":
         id_ = f"{region}:{_uuid(name)}"
     elif typ == "aws:rds/subnetGroup:SubnetGroup":
-        id_ = inputs.get("name") or physical_name(name, 255).lower()
+        id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     elif typ == "aws:rds/cluster:Cluster":
-        id_ = inputs.get("clusterIdentifier") or physical_name(name).lower()
+        id_ = str(inputs.get("clusterIdentifier") or physical_name(name).lower())
     elif typ == "aws:rds/clusterInstance:ClusterInstance":
-        id_ = inputs.get("identifier") or physical_name(name).lower()
+        id_ = str(inputs.get("identifier") or physical_name(name).lower())
     elif typ in ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/eventSubscription:EventSubscription"):
-        id_ = inputs.get("name") or physical_name(name, 255).lower()
+        id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     else:
-        id_ = inputs.get("name") if isinstance(inputs.get("name"), str) else physical_name(name, 128)
+        given = inputs.get("name")
+        id_ = given if isinstance(given, str) else physical_name(name, 128)
     extra = {"arn": f"arn:aws:{_service(typ)}:{region}:{ACCOUNT_ID}:{_kind(typ)}/{id_}"}
     maker = _EXTRAS.get(typ)
     if maker is not None:

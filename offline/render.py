@@ -11,7 +11,7 @@ from .engine import UNKNOWN, Capture, Resource
 
 def short_type(typ: str) -> str:
     """`aws:ec2/vpc:Vpc` -> `aws:ec2:Vpc`, the way the CLI prints types."""
-    package, module, kind = (typ.split(":") + ["", ""])[:3]
+    package, module, kind = [*typ.split(":"), "", ""][:3]
     return f"{package}:{module.split('/')[0]}:{kind}" if "/" in module else typ
 
 
@@ -56,7 +56,6 @@ def summary(capture: Capture) -> str:
     counts = Counter(short_type(r.type) for r in capture.resources if r.type != "pulumi:pulumi:Stack")
     total = sum(counts.values())
     lines = ["Resources:", f"    + {total} to create", ""]
-    width = max(len(t) for t in counts) + 2
     for typ, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"    + {n:>4}  {typ}")
     return "\n".join(lines)
