@@ -220,6 +220,9 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 
 NAT_MODES = ("none", "single", "per_az", "regional")
+# The public image a fresh stack deploys before anything was pushed, and what it serves (docs/api.md, first deploy).
+BOOTSTRAP_IMAGE = "public.ecr.aws/aws-containers/hello-app-runner:latest"
+BOOTSTRAP_PORT, BOOTSTRAP_HEALTH_PATH = 8000, "/"
 API_PLATFORMS = ("apprunner", "ecs-express")
 API_CPU_UNITS = (256, 512, 1024, 2048, 4096)
 # App Runner's instance sizes (CreateService InstanceConfiguration): cpu units -> memory MiB.
@@ -594,7 +597,7 @@ _API = Section(
             "string",
             "Image tag or digest in the API repository (e.g. v1.4.2 or sha256:...), or a full public image "
             "reference for the first deploy before anything was pushed.",
-            default="public.ecr.aws/aws-containers/hello-app-runner:latest",
+            default=BOOTSTRAP_IMAGE,
             allowed="a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), a digest (sha256:<64 hex>) or a full image reference",
         ),
         Key("minInstances", "integer", "Minimum running instances.", default=1, allowed="1 to 25", check=lambda v: 1 <= v <= 25),
@@ -627,16 +630,16 @@ _API = Section(
         Key(
             "port",
             "integer",
-            "Port the container listens on.",
-            default=8080,
+            "Port the container listens on: 8000 for the bootstrap image; your app's port once api.image is yours.",
+            default=BOOTSTRAP_PORT,
             allowed="1024 to 65535",
             check=lambda v: 1024 <= v <= 65535,
         ),
         Key(
             "healthCheckPath",
             "string",
-            "HTTP path the platform probes for health.",
-            default="/health",
+            "HTTP path the platform probes for health: / for the bootstrap image; your app's (e.g. /health) after.",
+            default=BOOTSTRAP_HEALTH_PATH,
             allowed="an absolute path of at most 51 characters from [A-Za-z0-9._~/-], e.g. /health",
             check=lambda v: re.fullmatch(r"/[A-Za-z0-9._~/-]{0,50}", v) is not None,
         ),
@@ -1560,6 +1563,14 @@ def _api(problems: _Problems, raw: Any) -> Optional[ApiSettings]:
                "registry App Runner pulls from)", "v1.0.0")
     if r.ok("minInstances", "maxInstances") and v["minInstances"] > v["maxInstances"]:
         r.fail("maxInstances", f"at least api.minInstances ({v['minInstances']})", v["minInstances"])
+    if r.ok("image", "port", "healthCheckPath") and v["image"] == BOOTSTRAP_IMAGE:
+        # a health check on the wrong port or path fails the very first deploy
+        if v["port"] != BOOTSTRAP_PORT:
+            r.fail("port", f"{BOOTSTRAP_PORT} while api.image is the bootstrap image (it serves HTTP on {BOOTSTRAP_PORT}); "
+                   "set your app's port together with api.image", BOOTSTRAP_PORT)
+        if v["healthCheckPath"] != BOOTSTRAP_HEALTH_PATH:
+            r.fail("healthCheckPath", f"{BOOTSTRAP_HEALTH_PATH} while api.image is the bootstrap image (it answers only "
+                   "there); set your app's path together with api.image", BOOTSTRAP_HEALTH_PATH)
     if r.ok("platform", "cpu", "memory"):
         sizes = PLATFORM_SIZES[v["platform"]]
         if v["memory"] not in sizes[v["cpu"]]:

@@ -189,14 +189,14 @@ def test_environment_and_secret_by_arn(cap, platform) -> None:
         image = service.inputs["sourceConfiguration"]["imageRepository"]["imageConfiguration"]
         assert expected.items() <= image["runtimeEnvironmentVariables"].items()
         assert image["runtimeEnvironmentSecrets"] == {"DB_SECRET": secret_arn}
-        assert image["port"] == "8080"
+        assert image["port"] == "8000"
     else:
         container = service.inputs["primaryContainer"]
         env = {e["name"]: e["value"] for e in container["environments"]}
         assert expected.items() <= env.items()
         secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
         assert secrets["DB_PASSWORD"] == f"{secret_arn}:password::"
-        assert container["containerPort"] == 8080
+        assert container["containerPort"] == 8000
         assert all("password" not in v.lower() for v in env.values())
 
 
@@ -230,10 +230,10 @@ def test_size_and_health_check(cap, platform) -> None:
         inst = service.inputs["instanceConfiguration"]
         assert (inst["cpu"], inst["memory"]) == size
         health = service.inputs["healthCheckConfiguration"]
-        assert health["path"] == "/health" and health["protocol"] == "HTTP"
+        assert health["path"] == "/" and health["protocol"] == "HTTP"
     else:
         assert (service.inputs["cpu"], service.inputs["memory"]) == size
-        assert service.inputs["healthCheckPath"] == "/health"
+        assert service.inputs["healthCheckPath"] == "/"
 
 
 def test_image_reference_shapes(platform) -> None:

@@ -102,7 +102,23 @@ def test_defaults_and_stack_values() -> None:
     assert dev.registry.repositories == ("api",) and dev.registry.mutable_tags == ()
     assert (dev.registry.release_tag_prefixes, dev.registry.protected_tag_prefixes) == (("v",), ("prod-",))
     assert (dev.api.platform, dev.api.cpu, dev.api.memory) == ("apprunner", 256, 1024)
-    assert (prod.api.cpu, prod.api.memory, prod.api.port, prod.api.health_check_path) == (1024, 2048, 8080, "/health")
+    assert (prod.api.cpu, prod.api.memory, prod.api.port, prod.api.health_check_path) == (1024, 2048, 8000, "/")
     assert dev.api.public_image and not load_settings(
         load_stack_config("dev", overrides={"vitality:api.image": "v2"}).values, "dev"
     ).api.public_image
+
+
+def test_bootstrap_image_needs_its_own_port_and_health_path() -> None:
+    error = config_error("dev", {"vitality:api.port": 8080, "vitality:api.healthCheckPath": "/health"})
+    assert {"vitality:api.port", "vitality:api.healthCheckPath"} <= set(error.keys)
+    port = next(p for p in error.problems if p.key == "vitality:api.port")
+    assert "bootstrap image" in port.allowed and port.fix == "pulumi config set --path api.port 8000 --stack dev"
+
+
+def test_own_image_takes_the_apps_port_and_health_path(program) -> None:
+    capture = program("dev", overrides={"vitality:api.image": "v1.0.0", "vitality:api.port": 8080,
+                                        "vitality:api.healthCheckPath": "/health"})
+    service = capture.one("aws:apprunner/service:Service").inputs
+    image = service["sourceConfiguration"]["imageRepository"]
+    assert image["imageConfiguration"]["port"] == "8080" and image["imageRepositoryType"] == "ECR"
+    assert service["healthCheckConfiguration"]["path"] == "/health"
