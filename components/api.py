@@ -107,7 +107,7 @@ class Api(pulumi.ComponentResource):
             opts=child(self),
         )
         self._image = image_reference(cfg, args.repository.url)
-        self._environment = {
+        self._environment: dict[str, pulumi.Input[str]] = {
             "DB_HOST": args.database.endpoint,
             "DB_READER_HOST": args.database.reader_endpoint,
             "DB_PORT": str(args.database.port),

@@ -12,7 +12,7 @@ other AZs, so a failover target is always in a different AZ from the writer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,7 +26,8 @@ from .network import POSTGRES_PORT
 from .settings import DatabaseSettings, DbParameter
 
 COMPONENT = "database"
-ENGINE = "aurora-postgresql"
+# the SDK enum: ClusterInstance accepts only EngineType (Cluster also a str); registered as "aurora-postgresql"
+ENGINE = aws.rds.EngineType.AURORA_POSTGRESQL
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 # Standard support only: without this RDS silently enrols an ageing major version in paid Extended Support.
 LIFECYCLE_SUPPORT = "open-source-rds-extended-support-disabled"
@@ -80,6 +81,18 @@ def instance_zone(key: str, zones: tuple[str, ...]) -> str:
     return others[(index - 1) % len(others)]
 
 
+def _managed_secret_arn(secrets: Sequence[aws.rds.outputs.ClusterMasterUserSecret]) -> str:
+    """The ARN of the RDS-managed master user secret.
+
+    The cluster sets manage_master_user_password=True, so RDS always reports the secret and its ARN once the
+    cluster exists (during a preview of a new cluster the list is unknown and this does not run).
+    """
+    arn = secrets[0].secret_arn if secrets else None
+    if arn is None:
+        raise ValueError("RDS reported no managed master user secret although manage_master_user_password=True")
+    return arn
+
+
 class Database(pulumi.ComponentResource):
     connection: DatabaseConnection
     targets: DatabaseTargets
@@ -130,7 +143,7 @@ class Database(pulumi.ComponentResource):
         self.cluster_identifier = cluster.cluster_identifier
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
-        self.secret_arn = cluster.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)
         self.port = POSTGRES_PORT
         self.database_name = cfg.database_name
         self.security_group_id = pulumi.Output.from_input(args.security_group_id)

@@ -16,7 +16,7 @@ log queries, the cost budget and optional heartbeat canaries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -169,7 +169,7 @@ class Observability(pulumi.ComponentResource):
             return [_Target("", {"WebACL": args.frontend.web_acl_metric_name, "Rule": "ALL"}, EDGE_REGION)]
         if spec.service == "nat":
             return [
-                _Target(key, {"NatGatewayId": args.nat_gateway_ids.apply(lambda ids, i=i: ids[i])}, home)
+                _Target(key, {"NatGatewayId": args.nat_gateway_ids.apply(_element(i))}, home)
                 for i, key in enumerate(nat_gateway_keys(args.network))
             ]
         if spec.service == "rum":
@@ -562,6 +562,15 @@ exports.handler = async function () {
   }));
 };
 """
+
+
+def _element(index: int) -> Callable[[Sequence[str]], str]:
+    """`ids -> ids[index]` with the index bound now (a lambda in a loop would see the loop's last index)."""
+
+    def pick(ids: Sequence[str]) -> str:
+        return ids[index]
+
+    return pick
 
 
 def _alarm_key(spec: AlarmSpec, target: _Target) -> str:

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from .common import StackContext, allow, child, service_role
 from .encryption import KeyRef
-from .security_trail import CONFIG_PREFIX, COMPONENT, AuditStorage
+from .security_trail import COMPONENT, CONFIG_PREFIX, AuditStorage
 from .settings import SecuritySettings
 
 CONFIG_SERVICE = "config.amazonaws.com"

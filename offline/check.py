@@ -12,9 +12,14 @@ import argparse
 import datetime
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .engine import run
 from .stack_config import ROOT, stacks
+
+if TYPE_CHECKING:  # the policy pack is imported lazily, by the commands that use it
+    from policy.evaluate import Finding
+    from policy.framework import Rule
 
 DOCS = Path("docs") / "compliance.md"
 
@@ -38,14 +43,14 @@ def render_docs(root: Path = ROOT) -> str:
     return render([evaluate(run(stack, root=root)) for stack in stacks(root)])
 
 
-def _label(rule) -> str:  # type: ignore[no-untyped-def]
+def _label(rule: Rule) -> str:
     return ", ".join(rule.controls) if rule.controls else "no Security Hub control (" + (
         ", ".join(rule.references) or "project rule") + ")"
 
 
-def _group(findings: Sequence) -> list[str]:  # type: ignore[type-arg]
+def _group(findings: Sequence[Finding]) -> list[str]:
     lines: list[str] = []
-    by_label: dict[str, dict[str, list]] = {}
+    by_label: dict[str, dict[str, list[Finding]]] = {}
     for f in findings:
         by_label.setdefault(_label(f.rule), {}).setdefault(f.rule.name, []).append(f)
     for label in sorted(by_label):

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeGuard, TypeVar
 
 import yaml
 
@@ -195,7 +195,11 @@ class Context:
 Pricer = Callable[[Resource, Context], list[Charge]]
 
 
-def _known(value: Any) -> bool:
+_T = TypeVar("_T")
+
+
+def _known(value: Optional[_T]) -> TypeGuard[_T]:
+    """Set and known at preview (not None, not the engine's UNKNOWN placeholder)."""
     return value is not None and value != UNKNOWN
 
 
@@ -265,7 +269,7 @@ def _aurora_instance(r: Resource, ctx: Context) -> list[Charge]:
 def _aurora_cluster(r: Resource, ctx: Context) -> list[Charge]:
     _, iopt = _scaling(r)
     storage = (ctx.idle("db_storage_gb"), ctx.usage["db_storage_gb"])
-    backup = tuple(max(0.0, b - s) for b, s in zip((ctx.idle("db_backup_gb"), ctx.usage["db_backup_gb"]), storage))
+    backup = tuple(max(0.0, b - s) for b, s in zip((ctx.idle("db_backup_gb"), ctx.usage["db_backup_gb"]), storage, strict=True))
     charges = [
         Charge("cluster storage (GB-month)", "rds.aurora_iopt_storage_gb_month" if iopt else "rds.aurora_storage_gb_month", *storage),
         Charge("backup storage beyond the cluster's size (GB-month)", "rds.backup_gb_month", *backup),
@@ -275,7 +279,7 @@ def _aurora_cluster(r: Resource, ctx: Context) -> list[Charge]:
     if not iopt:
         charges.append(Charge("I/O requests", "rds.aurora_io_million", ctx.idle("db_io_million") * 1e6, ctx.usage["db_io_million"] * 1e6))
     if r.inputs.get("manageMasterUserPassword"):
-        secrets = ctx.of_types("aws:secretsmanager/secret:Secret") + [r]
+        secrets = [*ctx.of_types("aws:secretsmanager/secret:Secret"), r]
         calls = ctx.share("secrets_api_calls", secrets)
         charges += [_flat("RDS-managed master user secret", "secretsmanager.secret_month", 1), Charge("secret API calls", "secretsmanager.api_10k", *calls)]
     return charges
@@ -296,7 +300,8 @@ def _size(value: Any, default: float, unit: str) -> float:
     if not _known(value):
         return default
     text = str(value).strip()
-    number = float(re.match(r"[0-9.]+", text).group(0)) if re.match(r"[0-9.]+", text) else default
+    match = re.match(r"[0-9.]+", text)
+    number = float(match.group(0)) if match else default
     return number if unit.lower() in text.lower() else number / 1024
 
 
@@ -809,7 +814,7 @@ class Estimate:
         return sum(line.used for line in self.lines)
 
     def components(self) -> dict[str, tuple[float, float]]:
-        totals: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in self.component_names}
+        totals: dict[str, tuple[float, float]] = dict.fromkeys(self.component_names, (0.0, 0.0))
         for line in self.lines:
             idle, used = totals.get(line.component, (0.0, 0.0))
             totals[line.component] = (idle + line.idle, used + line.used)
@@ -889,7 +894,7 @@ def estimate_stack(
 
 
 def _short(typ: str) -> str:
-    package, module, kind = (typ.split(":") + ["", ""])[:3]
+    package, module, kind = [*typ.split(":"), "", ""][:3]
     return f"{package}:{module.split('/')[0]}:{kind}" if "/" in module else typ
 
 
@@ -912,7 +917,7 @@ def render(result: Estimate, detail: bool = False) -> str:
         return line.resource.name + (f" [{line.region}]" if line.region != result.region else "")
 
     width = max([len(label(line)) + 4 for line in result.priced] + [len(c) for c in result.components()] + [40])
-    out = _header(result) + [""]
+    out = [*_header(result), ""]
     out.append(f"{'component / resource':<{width}}  {'type':<42}{'idle':>12}{'with usage':>12}")
     for component, (idle, used) in result.components().items():
         out.append(f"{component:<{width}}  {'':<42}{_money(idle):>12}{_money(used):>12}")
@@ -924,7 +929,7 @@ def render(result: Estimate, detail: bool = False) -> str:
                 for cost in line.costs:
                     price = result.prices.get(cost.charge.price)
                     unit = f"{price.unit}" if price else cost.charge.price
-                    each = "no price" if cost.unit_price is None else f"${cost.unit_price:g}" + ("" if price.per == 1 else f" per {price.per:,.0f}")
+                    each = "no price" if cost.unit_price is None or price is None else f"${cost.unit_price:g}" + ("" if price.per == 1 else f" per {price.per:,.0f}")
                     out.append(f"      {cost.charge.item}: {cost.charge.idle:,.2f} idle / {cost.charge.used:,.2f} with usage, in [{unit}] at {each}")
     out.append(f"{'TOTAL':<{width}}  {'':<42}{_money(result.idle):>12}{_money(result.used):>12}")
     out.append("")
@@ -949,7 +954,7 @@ def _stackless(name: str, stack: str) -> str:
 
 def render_difference(base: Estimate, other: Estimate, base_label: str, other_label: str) -> str:
     out = [f"Cost difference: {other_label} vs {base_label} (USD per month)"]
-    out += _header(other)[1:] + [""]
+    out += [*_header(other)[1:], ""]
     before_components = {_stackless(k, base.stack): v for k, v in base.components().items()}
     after_components = {_stackless(k, other.stack): v for k, v in other.components().items()}
     names = list(dict.fromkeys(list(before_components) + list(after_components)))
@@ -974,7 +979,7 @@ def render_difference(base: Estimate, other: Estimate, base_label: str, other_la
             mark = "+" if a is None else "-" if b is None else "~"
             changes.append(f"  {mark} {key[1]} ({_short(key[0])}): idle {b_cost[0] - a_cost[0]:+,.2f}, usage {b_cost[1] - a_cost[1]:+,.2f}")
     out += ["", "Resources that change (+ added, - removed, ~ cost changed):"] + (changes or ["  (none)"])
-    missing = [line for line in base.unpriced + other.unpriced]
+    missing = base.unpriced + other.unpriced
     if missing:
         out.append(f"NOT PRICED in either estimate: {sorted({line.resource.type for line in missing})}")
     return "\n".join(out)

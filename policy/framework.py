@@ -19,12 +19,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, TypedDict, TypeGuard, Union
 
 import yaml
 from pulumi_policy import (
     EnforcementLevel,
-    Policy,
     PolicyComplianceFramework,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -44,7 +43,7 @@ STACK_SUBJECT = "stack"  # resource name of stack-level findings (exceptions nam
 # --------------------------------------------------------------------------------------------------
 
 
-def is_map(value: Any) -> bool:
+def is_map(value: Any) -> TypeGuard[Mapping[Any, Any]]:
     return isinstance(value, Mapping)
 
 
@@ -52,7 +51,7 @@ def as_list(value: Any) -> list[Any]:
     """None -> [], scalar or mapping -> [it], sequence -> list."""
     if value is None:
         return []
-    if isinstance(value, (str, bytes)) or isinstance(value, Mapping):
+    if isinstance(value, (str, bytes, Mapping)):
         return [value]
     if isinstance(value, Sequence):
         return list(value)
@@ -310,7 +309,7 @@ def _provider_environment(provider: Any) -> Optional[str]:
 class Res:
     """One resource as a check sees it, from ResourceValidationArgs or a PolicyResource."""
 
-    def __init__(self, source: Any, stack: Optional["StackView"] = None) -> None:
+    def __init__(self, source: Any, stack: Optional[StackView] = None) -> None:
         self.source = source
         self.type: str = source.resource_type
         self.name: str = source.name
@@ -336,16 +335,16 @@ class Res:
             or self.stack
         )
 
-    def deps(self, key: str) -> list["Res"]:
+    def deps(self, key: str) -> list[Res]:
         if self._stack is None:
             return []
         found = (getattr(self.source, "property_dependencies", None) or {}).get(key) or []
         return [self._stack.wrap(d) for d in found]
 
-    def keys(self) -> list[str]:
+    def addresses(self) -> list[str]:
         """The values other resources use to refer to this one (id, ARN, name for name-addressed types)."""
         found = []
-        for key in ("id", "arn") + _NAME_KEYS.get(self.type, ()):
+        for key in ("id", "arn", *_NAME_KEYS.get(self.type, ())):
             try:
                 value = self.props.get(key)
             except UnknownValueError:
@@ -380,7 +379,7 @@ class StackView:
         self.resources = [self.wrap(r) for r in args.resources]
         self._index: dict[str, Res] = {}
         for r in self.resources:
-            for key in r.keys():
+            for key in r.addresses():
                 self._index.setdefault(key, r)
         self.stack = next((r.stack for r in self.resources if r.stack), "")
         envs = [e for e in (_environment_tag(r.props) for r in self.resources) if e]
@@ -433,6 +432,17 @@ ResourceCheck = Callable[[Res], Iterable[str]]
 StackCheck = Callable[[StackView], Iterable[tuple[Optional[Res], str]]]
 
 
+class _PolicyOptions(TypedDict):
+    """The keyword arguments ResourceValidationPolicy and StackValidationPolicy share."""
+
+    enforcement_level: EnforcementLevel
+    severity: Severity
+    framework: PolicyComplianceFramework
+    tags: list[str]
+    remediation_steps: str
+    display_name: str
+
+
 @dataclass
 class Rule:
     name: str
@@ -449,14 +459,14 @@ class Rule:
     prod_only: bool = False
     references: tuple[str, ...] = ()  # AWS Config rules, checkov/cdk-nag ids for rules without a Security Hub control
     exceptions: tuple[PolicyException, ...] = field(default=(), repr=False)
-    policy: Policy = field(init=False, repr=False)
+    policy: Union[ResourceValidationPolicy, StackValidationPolicy] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         assert self.severity in SEVERITIES, self.severity
         assert self.enforcement in (MANDATORY, ADVISORY), self.enforcement
         assert self.kind in ("resource", "stack"), self.kind
         level = EnforcementLevel.MANDATORY if self.enforcement == MANDATORY else EnforcementLevel.ADVISORY
-        common = dict(
+        common = _PolicyOptions(
             enforcement_level=level,
             severity=SEVERITIES[self.severity],
             framework=PolicyComplianceFramework(

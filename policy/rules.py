@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Optional
 
+from pulumi_policy import Policy
 from pulumi_policy.proxy import UnknownValueError
 
 from .controls import standards_of
@@ -764,7 +765,7 @@ def _identity_documents(res: Res) -> list[Any]:
     return [res.get("policy")]
 
 
-def _allow_statements(res: Res) -> Iterator[dict]:
+def _allow_statements(res: Res) -> Iterator[Mapping[str, Any]]:
     for doc in _identity_documents(res):
         for s in statements(doc):
             if allows(s):
@@ -1050,10 +1051,10 @@ _bucket_rule(
 
 
 def _access_logging(stack: StackView, bucket: Res, loggings: list[Res]) -> Optional[str]:
-    if any(text(l.get("targetBucket")) for l in loggings):
+    if any(text(log.get("targetBucket")) for log in loggings):
         return None
     # AWS: a bucket that receives server access logs is not logged itself (that recurses); suppress its finding.
-    if any(stack.resolve(l.get("targetBucket"), BUCKETS) is bucket for l in stack.of(*LOGGING)):
+    if any(stack.resolve(log.get("targetBucket"), BUCKETS) is bucket for log in stack.of(*LOGGING)):
         return None
     return "no server access logging"
 
@@ -1937,7 +1938,7 @@ def _trail_bucket(stack: StackView) -> Findings:
         why = _bpa_problem(stack, bucket, _bucket_children(stack, bucket, BPA))
         if why:
             yield trail, f"bucket {bucket.name}: {why}"
-        if not any(text(l.get("targetBucket")) for l in _bucket_children(stack, bucket, LOGGING)):
+        if not any(text(log.get("targetBucket")) for log in _bucket_children(stack, bucket, LOGGING)):
             yield trail, f"bucket {bucket.name} has no server access logging"
 
 
@@ -2199,7 +2200,7 @@ def _tags(res: Res) -> Iterator[str]:
 
 
 RULES_BY_NAME = by_name(RULES)
-POLICIES = [rule.policy for rule in RULES]
+POLICIES: list[Policy] = [rule.policy for rule in RULES]
 
 
 def controls_of(rules: Iterable[Rule] = RULES) -> dict[str, list[Rule]]:
