@@ -39,6 +39,7 @@ from .common import (
     policy_json,
     service_role,
     service_trust,
+    waf_logging,
 )
 from .encryption import KeyRef
 from .registry import RepositoryRef
@@ -351,28 +352,9 @@ class Api(pulumi.ComponentResource):
             opts=child(self),
         )
         aws.wafv2.WebAclAssociation(f"{name}-waf-service", resource_arn=service.arn, web_acl_arn=acl.arn, opts=child(acl))
-        # WAF accepts only CloudWatch log groups whose name starts with aws-waf-logs-.
-        waf_logs = log_group(
-            f"{name}-waf-logs",
-            ctx,
-            COMPONENT,
-            self,
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.logs_key.arn,
-            log_group_name=f"aws-waf-logs-{ctx.name_prefix}-api",
-        )
-        aws.wafv2.WebAclLoggingConfiguration(
-            f"{name}-waf-logging",
-            resource_arn=acl.arn,
-            log_destination_configs=[waf_logs.arn],
-            # the origin secret must not end up in the logs
-            redacted_fields=[
-                aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
-                    single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(name=VERIFY_HEADER.lower())
-                )
-            ],
-            opts=child(acl),
-        )
+        # the origin secret must not end up in the logs either
+        waf_logging(name, ctx, COMPONENT, self, acl=acl, suffix="api", kms_key_arn=args.logs_key.arn,
+                    retention_days=args.log_retention_days, redact=[VERIFY_HEADER.lower()])
 
     # ----------------------------------------------------------------------------------------------
     # ECS Express Mode

@@ -262,6 +262,72 @@ def log_group(
     )
 
 
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"  # WAF logs only to log groups named so, in the web ACL's region
+WAF_REDACTED_HEADERS = ("authorization", "cookie")  # credentials never reach the logs
+
+
+def waf_logging(
+    name: str,
+    ctx: StackContext,
+    component: str,
+    parent: pulumi.Resource,
+    *,
+    acl: aws.wafv2.WebAcl,
+    suffix: str,
+    kms_key_arn: pulumi.Input[str],
+    retention_days: int,
+    redact: Sequence[str] = (),
+    keep_actions: Sequence[str] = (),
+    region: Optional[str] = None,
+) -> aws.cloudwatch.LogGroup:
+    """A web ACL's logs in an encrypted `aws-waf-logs-<prefix>-<suffix>` log group, with authorization and cookie
+    headers (plus `redact`) redacted; with `keep_actions` only requests WAF acted on that way are kept."""
+    group = log_group(
+        f"{name}-waf-logs",
+        ctx,
+        component,
+        parent,
+        retention_days=retention_days,
+        kms_key_arn=kms_key_arn,
+        log_group_name=f"{WAF_LOG_GROUP_PREFIX}{ctx.name_prefix}-{suffix}",
+        region=region,
+    )
+    waf = aws.wafv2
+    aws.wafv2.WebAclLoggingConfiguration(
+        f"{name}-waf-logging",
+        resource_arn=acl.arn,
+        log_destination_configs=[group.arn],
+        region=region,
+        logging_filter=waf.WebAclLoggingConfigurationLoggingFilterArgs(
+            default_behavior="DROP",
+            filters=[
+                waf.WebAclLoggingConfigurationLoggingFilterFilterArgs(
+                    behavior="KEEP",
+                    requirement="MEETS_ANY",
+                    conditions=[
+                        waf.WebAclLoggingConfigurationLoggingFilterFilterConditionArgs(
+                            action_condition=waf.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs(
+                                action=action
+                            )
+                        )
+                        for action in keep_actions
+                    ],
+                )
+            ],
+        )
+        if keep_actions
+        else None,
+        redacted_fields=[
+            waf.WebAclLoggingConfigurationRedactedFieldArgs(
+                single_header=waf.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(name=header)
+            )
+            for header in (*WAF_REDACTED_HEADERS, *redact)
+        ],
+        opts=child(acl),
+    )
+    return group
+
+
 # --------------------------------------------------------------------------------------------------
 # S3
 # --------------------------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from .common import (
     child,
     hardened_bucket,
     kms_key,
-    log_group,
     policy_json,
+    waf_logging,
 )
 from .encryption import KeyRef
 from .settings import FrontendSettings
@@ -552,48 +552,9 @@ class Frontend(pulumi.ComponentResource):
             tags=ctx.tags(COMPONENT),
             opts=child(self),
         )
-        logs = log_group(
-            f"{name}-waf-logs",
-            ctx,
-            COMPONENT,
-            self,
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.edge_logs_key.arn,
-            # WAF only logs to a log group whose name starts with aws-waf-logs-, in the ACL's region
-            log_group_name=f"aws-waf-logs-{ctx.name_prefix}-frontend",
-            region=EDGE_REGION,
-        )
-        waf.WebAclLoggingConfiguration(
-            f"{name}-waf-logs",
-            resource_arn=acl.arn,
-            log_destination_configs=[logs.arn],
-            region=EDGE_REGION,
-            # allowed requests are in the CloudFront access logs; WAF logs keep what WAF acted on
-            logging_filter=waf.WebAclLoggingConfigurationLoggingFilterArgs(
-                default_behavior="DROP",
-                filters=[
-                    waf.WebAclLoggingConfigurationLoggingFilterFilterArgs(
-                        behavior="KEEP",
-                        requirement="MEETS_ANY",
-                        conditions=[
-                            waf.WebAclLoggingConfigurationLoggingFilterFilterConditionArgs(
-                                action_condition=waf.WebAclLoggingConfigurationLoggingFilterFilterConditionActionConditionArgs(
-                                    action=action
-                                )
-                            )
-                            for action in ("BLOCK", "COUNT")
-                        ],
-                    )
-                ],
-            ),
-            redacted_fields=[
-                waf.WebAclLoggingConfigurationRedactedFieldArgs(
-                    single_header=waf.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(name=header)
-                )
-                for header in ("authorization", "cookie")
-            ],
-            opts=child(acl),
-        )
+        # allowed requests are in the CloudFront access logs; WAF logs keep what WAF acted on
+        logs = waf_logging(name, ctx, COMPONENT, self, acl=acl, suffix="frontend", kms_key_arn=args.edge_logs_key.arn,
+                           retention_days=args.log_retention_days, keep_actions=["BLOCK", "COUNT"], region=EDGE_REGION)
         return acl, metric_prefix, logs
 
     def _ip_sets_match(self, purpose: str, cidrs: tuple[str, ...]) -> waf.WebAclRuleStatementArgs:

@@ -299,7 +299,8 @@ def test_apprunner_waf_admits_only_the_cloudfront_header(stack) -> None:
     assert group.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
     assert group.inputs.get("region") in (None, "us-west-2")
     assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
-    assert logging.inputs["redactedFields"] == [{"singleHeader": {"name": "x-origin-verify"}}]
+    assert logging.inputs["redactedFields"] == [{"singleHeader": {"name": h}} for h in ("authorization", "cookie", "x-origin-verify")]
+    assert "loggingFilter" not in logging.inputs  # the API keeps every request in its WAF log
 
 
 def test_ecs_cluster_and_logs(stack) -> None:
