@@ -31,6 +31,7 @@ from .common import (
     ApiOrigin,
     ApiTargets,
     DatabaseConnection,
+    ServiceRole,
     StackContext,
     Statement,
     allow,
@@ -59,7 +60,7 @@ XRAY_WRITE = (
     "xray:GetSamplingTargets",
     "xray:GetSamplingStatisticSummaries",
 )
-INFRASTRUCTURE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
+INFRASTRUCTURE_POLICY = "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
 # Managed rule groups after the origin check: OWASP-style common rules, known bad inputs, Amazon IP reputation.
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList")
 
@@ -177,7 +178,7 @@ class Api(pulumi.ComponentResource):
     # App Runner
     # ----------------------------------------------------------------------------------------------
 
-    def _apprunner(self) -> tuple[pulumi.Output[str], aws.iam.Role, dict]:
+    def _apprunner(self) -> tuple[pulumi.Output[str], ServiceRole, dict]:
         args, name = self._args, self._name
         ctx, cfg = args.ctx, args.settings
 
@@ -275,7 +276,7 @@ class Api(pulumi.ComponentResource):
             opts=child(
                 self,
                 # the roles' policies must exist before App Runner first pulls and starts the instances
-                depends_on=[access_role, instance_role],
+                depends_on=[*access_role.ready, *instance_role.ready],
                 # a fixed name cannot exist twice; the only replacing changes are the name and the encryption key
                 delete_before_replace=True,
                 custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m", delete="30m"),
@@ -342,7 +343,7 @@ class Api(pulumi.ComponentResource):
         acl = aws.wafv2.WebAcl(
             f"{name}-waf",
             scope="REGIONAL",
-            description="API origin: only CloudFront (origin secret header), then AWS managed rules",
+            description="API origin: only CloudFront with the origin secret header, then AWS managed rules",
             default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
             rules=[origin_check, *managed],
             visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
@@ -360,7 +361,7 @@ class Api(pulumi.ComponentResource):
     # ECS Express Mode
     # ----------------------------------------------------------------------------------------------
 
-    def _ecs_express(self) -> tuple[pulumi.Output[str], aws.iam.Role, dict]:
+    def _ecs_express(self) -> tuple[pulumi.Output[str], ServiceRole, dict]:
         args, name = self._args, self._name
         ctx, cfg = args.ctx, args.settings
 
@@ -424,7 +425,7 @@ class Api(pulumi.ComponentResource):
             self,
             services=["ecs.amazonaws.com"],
             description="ECS Express Mode manages the service's load balancer, security groups, certificate and scaling",
-            managed_policy_arns=[INFRASTRUCTURE_POLICY],
+            managed_policy_arns=[f"arn:{ctx.partition}:iam::aws:policy/{INFRASTRUCTURE_POLICY}"],
         )
         secret = args.database.secret_arn
         service = aws.ecs.ExpressGatewayService(
@@ -474,7 +475,8 @@ class Api(pulumi.ComponentResource):
             wait_for_steady_state=True,
             tags=ctx.tags(COMPONENT),
             # the provider's note: policies must outlive the service, or deletion hangs in DRAINING
-            opts=child(self, depends_on=[execution_role, task_role, infrastructure_role]),
+            # the roles' policies outlive the service on delete (else it hangs in DRAINING: provider docs)
+            opts=child(self, depends_on=[*execution_role.ready, *task_role.ready, *infrastructure_role.ready]),
         )
         endpoint = service.ingress_paths.apply(lambda paths: paths[0].endpoint if paths else "")
         targets = dict(

@@ -189,11 +189,21 @@ class ServiceRole:
     def ready(self) -> list[pulumi.Resource]:
         return [self.role, *([self.policy] if self.policy is not None else []), *self.attachments]
 
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        """The role's ARN, resolved only once its policies exist: whatever is given this ARN waits for them, so
+        AWS never validates or uses the role before it can do its job (RDS monitoring, App Runner, ECS)."""
+        return pulumi.Output.all(self.role.arn, *[part.urn for part in self.ready[1:]]).apply(lambda values: values[0])
 
-def service_role(name: str, ctx: StackContext, component: str, parent: pulumi.Resource, **options: Any) -> aws.iam.Role:
+    @property
+    def name(self) -> pulumi.Output[str]:
+        return self.role.name
+
+
+def service_role(name: str, ctx: StackContext, component: str, parent: pulumi.Resource, **options: Any) -> ServiceRole:
     """A role assumable only by the given services of this account, with one inline least-privilege policy
     (the options of `service_role_parts`)."""
-    return service_role_parts(name, ctx, component, parent, **options).role
+    return service_role_parts(name, ctx, component, parent, **options)
 
 
 def service_role_parts(

@@ -20,7 +20,16 @@ import pulumi
 import pulumi_aws as aws
 
 from .alerting import Topics
-from .common import DatabaseConnection, DatabaseTargets, StackContext, allow, child, log_group, service_role
+from .common import (
+    DatabaseConnection,
+    DatabaseTargets,
+    ServiceRole,
+    StackContext,
+    allow,
+    child,
+    log_group,
+    service_role,
+)
 from .encryption import KeyRef
 from .network import POSTGRES_PORT
 from .settings import DatabaseSettings, DbParameter
@@ -263,7 +272,7 @@ class Database(pulumi.ComponentResource):
         )
 
     def _instances(
-        self, cfg: DatabaseSettings, cluster: aws.rds.Cluster, monitoring_role: aws.iam.Role
+        self, cfg: DatabaseSettings, cluster: aws.rds.Cluster, monitoring_role: ServiceRole
     ) -> dict[str, aws.rds.ClusterInstance]:
         ctx, args = self._ctx, self._args
         instances: dict[str, aws.rds.ClusterInstance] = {}

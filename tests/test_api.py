@@ -323,3 +323,16 @@ def test_every_api_resource_is_tagged(cap) -> None:
         if r.custom and "tags" in r.inputs:
             assert r.inputs["tags"]["Component"] == "api", r.name
             assert r.inputs["tags"]["Environment"] == cap.stack, r.name
+
+
+@pytest.mark.parametrize("platform", ["apprunner", "ecs-express"])
+def test_the_service_waits_for_its_roles_policies(platform: str) -> None:
+    """AWS checks a role when the service uses it; an inline policy created later fails the first deploy."""
+    capture = capture_for("prod", overrides={"vitality:api.platform": platform})
+    service = capture.one(SERVICE[platform])
+    api_policies = [p for p in capture.of_type("aws:iam/rolePolicy:RolePolicy")
+                    if capture.component_of(p).type == "vitality:platform:Api"]
+    assert api_policies
+    waited = set(service.dependencies) | {u for urns in service.property_dependencies.values() for u in urns}
+    for role_policy in api_policies:
+        assert role_policy.urn in waited, role_policy.name

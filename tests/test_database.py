@@ -308,3 +308,12 @@ def test_component_views() -> None:
     zones = ("a", "b", "c")
     assert [db.instance_zone(k, zones) for k in db.instance_keys(4)] == ["a", "b", "c", "b", "c"]
     assert db.instance_zone("reader-1", ("a",)) == "a"
+
+
+def test_instances_wait_for_the_monitoring_role_policy(prod) -> None:
+    """RDS rejects a monitoring role that lacks AmazonRDSEnhancedMonitoringRole at the time it is given."""
+    attachment = next(a for a in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                      if a.inputs["policyArn"].endswith("AmazonRDSEnhancedMonitoringRole"))
+    for instance in prod.of_type(INSTANCE):
+        waited = set(instance.dependencies) | {u for urns in instance.property_dependencies.values() for u in urns}
+        assert attachment.urn in waited, instance.name
