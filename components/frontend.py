@@ -421,8 +421,8 @@ class Frontend(pulumi.ComponentResource):
             [
                 "'self'",
                 f"https://dataplane.rum.{region}.amazonaws.com",
+                # the RUM client's enhanced Cognito flow never calls STS
                 f"https://cognito-identity.{region}.amazonaws.com",
-                f"https://sts.{region}.amazonaws.com",
             ]
         )
         csp = "; ".join(
@@ -543,7 +543,7 @@ class Frontend(pulumi.ComponentResource):
             f"{name}-waf",
             scope="CLOUDFRONT",
             region=EDGE_REGION,
-            description=f"{ctx.name_prefix} web frontend (CloudFront)",
+            description=f"{ctx.name_prefix} web frontend - CloudFront",
             default_action=waf.WebAclDefaultActionArgs(allow=waf.WebAclDefaultActionAllowArgs()),
             rules=rules,
             visibility_config=waf.WebAclVisibilityConfigArgs(
@@ -572,7 +572,7 @@ class Frontend(pulumi.ComponentResource):
                         region=EDGE_REGION,
                         ip_address_version=family,
                         addresses=addresses,
-                        description=f"{ctx.name_prefix} frontend {purpose} networks ({family})",
+                        description=f"{ctx.name_prefix} frontend {purpose} networks, {family}",
                         tags=ctx.tags(COMPONENT),
                         opts=child(self),
                     ).arn
