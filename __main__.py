@@ -185,6 +185,7 @@ pulumi.export("dashboardName", observability.dashboard_name)
 pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
 pulumi.export("identityPoolId", observability.identity_pool_id)
 pulumi.export("rumRegion", observability.rum_region)
+pulumi.export("rumSessionSampleRate", observability.rum_session_sample_rate)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

@@ -80,12 +80,14 @@ class AlarmSpec:
     needs_readers: bool = False  # only when the cluster has reader instances
     per_nat_gateway: bool = False  # one alarm per NAT gateway
     scale: Optional[str] = None  # "max_capacity" (ACUs) | "max_instances": threshold x that setting
+    ceiling: Optional[float] = None  # a scaled threshold never exceeds this
     expression: Optional[str] = None  # metric math over `inputs`
     inputs: tuple[MetricInput, ...] = ()
 
     def threshold_for(self, environment: str, scale_value: float = 1.0, override: Optional[float] = None) -> float:
         base = self.threshold.for_environment(environment) if override is None else override
-        return base * scale_value if self.scale and override is None else base
+        scaled = base * scale_value if self.scale and override is None else base
+        return min(scaled, self.ceiling) if self.ceiling is not None and override is None else scaled
 
 
 CATALOG: tuple[AlarmSpec, ...] = (
@@ -97,9 +99,9 @@ CATALOG: tuple[AlarmSpec, ...] = (
     AlarmSpec(
         "aurora-connections", "aurora", "AWS/RDS", "DatabaseConnections", "Maximum", Threshold(180, 180), GT, "Count",
         "critical",
-        "Connections near max_connections (about 225 per ACU of maxCapacity; the threshold is 80% of it). Look for "
-        "connection leaks or missing pooling in the API.",
-        scale="max_capacity",
+        "Connections near max_connections (about 225 per ACU of maxCapacity, at most 5000; the threshold is 80% of "
+        "it). Look for connection leaks or missing pooling in the API.",
+        scale="max_capacity", ceiling=4000,
     ),
     AlarmSpec(
         "aurora-acu", "aurora", "AWS/RDS", "ACUUtilization", "Maximum", Threshold(95, 90), GT, "Percent", "warning",

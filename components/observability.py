@@ -306,7 +306,8 @@ class Observability(pulumi.ComponentResource):
                 enable_xray=True,
                 allow_cookies=True,
                 identity_pool_id=pool.id,
-                guest_role_arn=guest.arn,
+                # no guest_role_arn: a console snippet would then select the classic Cognito flow, which the pool
+                # disables; the enhanced flow gets the pool's unauthenticated role from the attachment above
                 excluded_pages=[pulumi.Output.concat(args.frontend.url, page) for page in RUM_EXCLUDED_PAGES],
             ),
             cw_log_enabled=False,
@@ -315,6 +316,8 @@ class Observability(pulumi.ComponentResource):
             opts=child(self),
         )
         self.rum_app_monitor_id = monitor.app_monitor_id
+        # the web client samples sessions itself: the build passes this to aws-rum-web's sessionSampleRate
+        self.rum_session_sample_rate = args.settings.rum_session_sample_rate
         self.identity_pool_id = pool.id
         self.rum_guest_role_arn = guest.arn
 
@@ -536,7 +539,7 @@ class Observability(pulumi.ComponentResource):
                 start_canary=True,
                 delete_lambda=True,
                 tags=ctx.tags(COMPONENT),
-                opts=child(self, depends_on=[role]),
+                opts=child(self, depends_on=role.ready),
             )
 
 

@@ -287,7 +287,9 @@ def test_rum_guest_role_may_only_put_rum_events_on_the_monitor(capture_any: Capt
     c = capture_any
     monitor = c.one("aws:rum/appMonitor:AppMonitor")
     pool = c.one("aws:cognito/identityPool:IdentityPool")
-    role = c.resolve(monitor.inputs["appMonitorConfiguration"]["guestRoleArn"])
+    assert "guestRoleArn" not in monitor.inputs["appMonitorConfiguration"]  # enhanced flow only
+    (attachment,) = c.of_type("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment")
+    role = c.resolve(attachment.inputs["roles"]["unauthenticated"])
     assert role is not None and role.type == "aws:iam/role:Role"
     trust = statements(policy(role, "assumeRolePolicy"))
     assert trust == [
@@ -487,3 +489,11 @@ def test_ecs_express_queries_and_traces_follow_the_platform() -> None:
     api = c.named("vitality-prod-api")
     groups = [g for g in c.descendants(api.urn) if g.type == "aws:cloudwatch/logGroup:LogGroup"]
     assert group_name in {g.outputs["name"] for g in groups}
+
+
+def test_connection_threshold_stays_below_aurora_max_connections() -> None:
+    """Aurora PostgreSQL caps max_connections at 5000: a scaled threshold above 80% of it could never fire."""
+    spec = next(s for s in CATALOG if s.id == "aurora-connections")
+    assert spec.threshold_for("prod", 16) == 2880
+    assert spec.threshold_for("prod", 64) == 4000
+    assert spec.threshold_for("prod", 64, override=4500) == 4500
