@@ -510,8 +510,9 @@ class Observability(pulumi.ComponentResource):
                 allow("Traces", ["xray:PutTraceSegments"], "*"),
             ],
         )
+        # through CloudFront: the API origin rejects requests without CloudFront's origin-verify header
         targets = {
-            "api": pulumi.Output.concat(args.api.url, args.api.health_check_path),
+            "api": pulumi.Output.concat(args.frontend.url, args.api.health_check_path),
             "web": args.frontend.url,
         }
         for key, url in targets.items():

@@ -1854,6 +1854,16 @@ def _ci(problems: _Problems, raw: Any) -> Optional[CiSettings]:
     )
 
 
+def _cross_section_rules(problems: _Problems, sections: Mapping[str, Any]) -> None:
+    """Rules between areas."""
+    api, observability = sections.get("api"), sections.get("observability")
+    if api is not None and observability is not None and observability.synthetics and not api.health_check_path.startswith("/api/"):
+        # the API origin only accepts requests that come through CloudFront, i.e. under /api/
+        problems.add(f"{PROJECT}:observability.synthetics", True,
+                     f"false while api.healthCheckPath ({api.health_check_path}) is outside /api/: the heartbeat reaches "
+                     "the API through CloudFront's /api/* behaviour, the only way past its origin check", False)
+
+
 def _environment_rules(problems: _Problems, environment: Optional[str], sections: Mapping[str, Any]) -> None:
     """Rules that tie a value to the environment profile (DESIGN.md, Environments)."""
     if environment != "prod":
@@ -1914,6 +1924,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
     }
     environment = top.values.get("environment")
     _environment_rules(problems, environment, parsed)
+    _cross_section_rules(problems, parsed)
 
     if problems.items:
         raise ConfigError(stack, problems.items)

@@ -21,7 +21,7 @@ from components.alarm_catalog import (
 from components.observability import nat_gateway_keys
 from components.settings import load_settings
 from offline import UNKNOWN, Capture, Resource
-from tests.conftest import capture_for, policy, statements
+from tests.conftest import capture_for, config_error, policy, statements
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
@@ -429,12 +429,14 @@ def test_no_canaries_by_default(capture_any: Capture) -> None:
 
 
 def test_canaries_when_enabled() -> None:
-    c = obs("dev", overrides={"vitality:observability.synthetics": True})
+    c = obs("dev", overrides={"vitality:observability.synthetics": True, "vitality:api.image": "v1.2.0",
+                              "vitality:api.port": 8080, "vitality:api.healthCheckPath": "/api/health"})
     canaries = {r.name: r for r in c.of_type("aws:synthetics/canary:Canary")}
     assert set(canaries) == {"vitality-dev-obs-canary-api", "vitality-dev-obs-canary-web"}
     health = settings_of(c).api.health_check_path
+    assert health == "/api/health"
     assert canaries["vitality-dev-obs-canary-api"].inputs["runConfig"]["environmentVariables"] == {
-        "TARGET_URL": c.outputs["apiUrl"] + health}
+        "TARGET_URL": c.outputs["frontendUrl"] + health}
     assert canaries["vitality-dev-obs-canary-web"].inputs["runConfig"]["environmentVariables"] == {
         "TARGET_URL": c.outputs["frontendUrl"]}
     bucket = c.named("vitality-dev-obs-canary-artifacts")
@@ -497,3 +499,9 @@ def test_connection_threshold_stays_below_aurora_max_connections() -> None:
     assert spec.threshold_for("prod", 16) == 2880
     assert spec.threshold_for("prod", 64) == 4000
     assert spec.threshold_for("prod", 64, override=4500) == 4500
+
+
+def test_heartbeat_needs_a_health_path_that_cloudfront_forwards() -> None:
+    error = config_error("dev", {"vitality:observability.synthetics": True})
+    problem = next(p for p in error.problems if p.key == "vitality:observability.synthetics")
+    assert "outside /api/" in problem.allowed and problem.fix.endswith("observability.synthetics false --stack dev")
