@@ -6,7 +6,8 @@
   preview writes (the stack lock of a DIY S3 backend) and decrypts (an awskms:// secrets provider).
 - a deploy role, trusted only for pushes to the deploy branch (dev) and for jobs in the protected GitHub
   environment (prod): `PowerUserAccess` + `IAMReadOnlyAccess` + IAM writes scoped to this project's role and
-  policy names. It may not change the CI roles or the OIDC provider (no widening of its own trust); an
+  policy names, the Config service-linked role's tags and description, the account password policy and the
+  account's alternate contacts. It may not change the CI roles or the OIDC provider (no widening of its own trust); an
   administrator changes those. docs/architecture.md explains the trade-off.
 
 The trust conditions match GitHub's default subject format exactly (`StringEquals`, no wildcards):
@@ -55,6 +56,11 @@ IAM_POLICY_WRITES = (
     "iam:TagPolicy",
     "iam:UntagPolicy",
 )
+# The security baseline's alternate contact: PowerUserAccess excludes account:*.
+ALTERNATE_CONTACT = ("account:GetAlternateContact", "account:PutAlternateContact", "account:DeleteAlternateContact")
+# The AWS Config service-linked role is created with tags and a description (PowerUserAccess allows
+# iam:CreateServiceLinkedRole, but not the role's later tag or description updates).
+CONFIG_SLR_WRITES = ("iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRoleDescription")
 OIDC_PROVIDER_WRITES = (
     "iam:DeleteOpenIDConnectProvider",
     "iam:UpdateOpenIDConnectProviderThumbprint",
@@ -169,8 +175,9 @@ class Ci(pulumi.ComponentResource):
 
     @staticmethod
     def _deploy_statements(ctx: StackContext, name: str, provider_arn: pulumi.Output[str]) -> list[Statement]:
-        """PowerUserAccess covers everything but IAM; these add IAM writes for the project's own roles and
-        policies (every physical name starts with the project name) and fence off the CI trust itself."""
+        """PowerUserAccess covers everything but IAM, Organizations and Account Management; these add IAM writes for
+        the project's own roles and policies (every physical name starts with the project name), the account-level
+        settings the security baseline manages, and fence off the CI trust itself."""
         iam = f"arn:{ctx.partition}:iam::"
         account = ctx.account_id
         project_roles = [
@@ -183,6 +190,13 @@ class Ci(pulumi.ComponentResource):
             allow("ProjectPolicies", IAM_POLICY_WRITES, pulumi.Output.concat(iam, account, f":policy/{ctx.project}-*")),
             # account password policy (security baseline): these actions have no resource-level permissions
             allow("AccountPasswordPolicy", ["iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"], "*"),
+            # the account resource type (arn:<partition>:account::<account>:account) of a standalone account
+            allow("SecurityAlternateContact", ALTERNATE_CONTACT, pulumi.Output.concat(f"arn:{ctx.partition}:account::", account, ":account")),
+            allow(
+                "ConfigServiceLinkedRole",
+                CONFIG_SLR_WRITES,
+                pulumi.Output.concat(iam, account, ":role/aws-service-role/config.amazonaws.com/*"),
+            ),
             {
                 "Sid": "DenyChangingCiTrust",
                 "Effect": "Deny",

@@ -200,13 +200,7 @@ class ServiceRole:
         return self.role.name
 
 
-def service_role(name: str, ctx: StackContext, component: str, parent: pulumi.Resource, **options: Any) -> ServiceRole:
-    """A role assumable only by the given services of this account, with one inline least-privilege policy
-    (the options of `service_role_parts`)."""
-    return service_role_parts(name, ctx, component, parent, **options)
-
-
-def service_role_parts(
+def service_role(
     name: str,
     ctx: StackContext,
     component: str,

@@ -4,8 +4,9 @@ Everything here is an account-wide singleton (one trail, one Config recorder, on
 detector, one password policy per account), so it is created only by the stack whose
 `security.accountBaseline` is true; the other stack in the same account creates none of it.
 
-- audit trail (security_trail.py): audit bucket with Object Lock in prod and its access-log bucket, the
-  multi-region CloudTrail trail with CloudWatch Logs delivery, the CIS metric filters and alarms;
+- audit trail (security_trail.py): audit bucket with Object Lock in prod (CloudTrail only), the Config history
+  bucket (no Object Lock: Config cannot deliver to a locked bucket), their access-log bucket, the multi-region
+  CloudTrail trail with CloudWatch Logs delivery, the CIS metric filters and alarms;
 - AWS Config (security_config.py): recorder with the service-linked role, delivery channel, retention, the managed
   rules mapped to Security Hub control ids, SSM remediation for the rules that have a safe automation;
 - Security Hub: explicit standards, product integrations, accepted exceptions as disabled controls with a reason,

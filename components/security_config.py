@@ -1,4 +1,4 @@
-"""AWS Config: the recorder (service-linked role), delivery to the audit bucket, the managed rules this platform
+"""AWS Config: the recorder (service-linked role), delivery to its own history bucket, the managed rules this platform
 relies on (each mapped to the Security Hub controls it evidences) and SSM remediation for the rules that have a
 safe automation. Built by `Security`."""
 
@@ -12,7 +12,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from .common import StackContext, allow, child, service_role
+from .common import ServiceRole, StackContext, Statement, allow, child, service_role
 from .encryption import KeyRef
 from .security_trail import COMPONENT, CONFIG_PREFIX, AuditStorage
 from .settings import SecuritySettings
@@ -134,7 +134,7 @@ class ConfigService:
     recorder: aws.cfg.Recorder
     rules: dict[str, aws.cfg.Rule]
     remediations: dict[str, aws.cfg.RemediationConfiguration]
-    remediation_role: aws.iam.Role
+    remediation_role: ServiceRole
 
 
 def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings, *,
@@ -163,24 +163,25 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
     channel = aws.cfg.DeliveryChannel(
         f"{name}-delivery",
         name=ctx.name_prefix,
-        s3_bucket_name=storage.bucket.name,
+        # not the audit bucket: Config cannot deliver to a bucket with Object Lock
+        s3_bucket_name=storage.config.name,
         s3_key_prefix=CONFIG_PREFIX,
         s3_kms_key_arn=audit_key.arn,
         snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(delivery_frequency="TwentyFour_Hours"),
-        opts=child(parent, depends_on=[recorder, *storage.ready]),
+        opts=child(parent, depends_on=[recorder, *storage.config_ready]),
     )
     status = aws.cfg.RecorderStatus(
         f"{name}-recorder-status",
         name=recorder.name,
         is_enabled=True,
-        opts=child(recorder, depends_on=[channel]),
+        opts=child(recorder, depends_on=[channel, *storage.config_ready]),
     )
     aws.cfg.RetentionConfiguration(
         f"{name}-config-retention",
         retention_period_in_days=min(settings.audit_retention_years * 365, MAX_CONFIG_RETENTION_DAYS),
         opts=child(recorder),
     )
-    role = _remediation_role(name, ctx, parent, trail_arn_pattern)
+    role = _remediation_role(name, ctx, parent, trail_arn_pattern, storage.arns)
     rules: dict[str, aws.cfg.Rule] = {}
     remediations: dict[str, aws.cfg.RemediationConfiguration] = {}
     for identifier, spec in managed_rules(settings).items():
@@ -202,7 +203,7 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
 
 
 def _remediation(name: str, settings: SecuritySettings, rule: aws.cfg.Rule, spec: Remediation,
-                 role: aws.iam.Role) -> aws.cfg.RemediationConfiguration:
+                 role: ServiceRole) -> aws.cfg.RemediationConfiguration:
     parameters = [
         # the AWS-owned documents run with no role unless it is passed explicitly
         aws.cfg.RemediationConfigurationParameterArgs(name="AutomationAssumeRole", static_value=role.arn),
@@ -229,17 +230,28 @@ def _remediation(name: str, settings: SecuritySettings, rule: aws.cfg.Rule, spec
     )
 
 
-def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, trail_arn_pattern: pulumi.Output[str]) -> aws.iam.Role:
-    """Exactly the calls the four remediation documents make, on the resource types they fix."""
+def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, trail_arn_pattern: pulumi.Output[str],
+                      audit_bucket_arns: list[pulumi.Output[str]]) -> ServiceRole:
+    """Exactly the calls the four remediation documents make, on the resource types they fix, never on the audit
+    buckets; assumable only by SSM Automation executions of this account and region."""
     p = ctx.partition
+    keep_out: Statement = {
+        # an automation must never rewrite the policy that admits only this trail and Config to the audit buckets
+        "Sid": "NeverTheAuditBuckets",
+        "Effect": "Deny",
+        "Action": ["s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock"],
+        "Resource": audit_bucket_arns,
+    }
     return service_role(
         f"{name}-remediation-role",
         ctx,
         COMPONENT,
         parent,
         services=["ssm.amazonaws.com"],
+        source_arn=ctx.arn("ssm", "automation-execution/*"),
         description="SSM Automation runs the AWS Config remediation documents",
         statements=[
+            keep_out,
             allow(
                 "S3PublicAccessAndTls",
                 ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"],

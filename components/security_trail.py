@@ -1,4 +1,4 @@
-"""The audit trail: the audit bucket (with its access-log bucket), the CloudTrail trail with its CloudWatch Logs
+"""The audit trail: the audit bucket, the Config history bucket (with their access-log bucket), the CloudTrail trail with its CloudWatch Logs
 delivery, and the CIS metric filters and alarms on that log group. Built by `Security`."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .common import (
     hardened_bucket,
     log_group,
     metric_alarm,
-    service_role_parts,
+    service_role,
 )
 from .encryption import KeyRef
 from .settings import SecuritySettings
@@ -134,20 +134,28 @@ CIS_FILTERS: dict[str, tuple[str, str, str]] = {
 
 @dataclass
 class AuditStorage:
-    bucket: HardenedBucket
+    bucket: HardenedBucket  # CloudTrail only; Object Lock in prod
+    config: HardenedBucket  # AWS Config only; never Object Lock (Config cannot deliver to a locked bucket)
     access_logs: HardenedBucket
-    ready: list[pulumi.Resource]  # everything a writer (CloudTrail, Config) must wait for
+    ready: list[pulumi.Resource]  # everything CloudTrail must wait for
+    config_ready: list[pulumi.Resource]  # everything the Config delivery channel must wait for
+
+    @property
+    def arns(self) -> list[pulumi.Output[str]]:
+        return [self.bucket.arn, self.config.arn, self.access_logs.arn]
 
 
 def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings,
                   audit_key: KeyRef, trail_arn: pulumi.Output[str]) -> AuditStorage:
-    """The audit bucket for CloudTrail and Config, and the bucket that receives its server access logs."""
+    """The audit bucket for CloudTrail, the Config history bucket, and the bucket that receives both buckets'
+    server access logs."""
     retention_days = settings.audit_retention_years * 365
     lifecycle = [LifecycleRule(id="archive-then-expire", transition_days=ARCHIVE_AFTER_DAYS, expire_days=retention_days)]
     audit_name = f"{name}-audit"
-    # The audit bucket is auto-named `<logical name>-<7 hex>`, known only after creation, while its logging target
-    # must exist first: the log bucket admits S3 log delivery from that name pattern in this account only.
-    audit_pattern = f"arn:{ctx.partition}:s3:::{audit_name}-*"
+    config_name = f"{name}-config-history"
+    # Both buckets are auto-named `<logical name>-<7 hex>`, known only after creation, while their logging target
+    # must exist first: the log bucket admits S3 log delivery from those name patterns in this account only.
+    sources = [f"arn:{ctx.partition}:s3:::{audit_name}-*", f"arn:{ctx.partition}:s3:::{config_name}-*"]
     access_logs = hardened_bucket(
         f"{name}-access-logs",
         ctx,
@@ -157,7 +165,7 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         lifecycle=lifecycle,
         defer_policy=True,
     )
-    access_logs.attach_policy([_log_delivery_statement(ctx, access_logs.arn, audit_pattern)])
+    access_logs.attach_policy([_log_delivery_statement(ctx, access_logs.arn, sources)])
     bucket = hardened_bucket(
         audit_name,
         ctx,
@@ -172,7 +180,19 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         # key) and no config edit can ever replace the audit bucket; dev buckets must stay deletable.
         object_lock_enabled=ctx.is_prod,
     )
-    bucket.attach_policy(_audit_writer_statements(ctx, bucket.arn, trail_arn))
+    bucket.attach_policy(_trail_writer_statements(ctx, bucket.arn, trail_arn))
+    config = hardened_bucket(
+        config_name,
+        ctx,
+        COMPONENT,
+        parent,
+        encryption=BucketEncryption(kms_key_arn=audit_key.arn),
+        lifecycle=lifecycle,
+        defer_policy=True,
+        access_log_bucket=access_logs.name,
+        access_log_prefix="config/",
+    )
+    config.attach_policy(_config_writer_statements(ctx, config.arn))
     ready = [*bucket.ready, *access_logs.ready]
     if ctx.is_prod:
         ready.append(
@@ -189,37 +209,48 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
                 opts=child(bucket.bucket, depends_on=bucket.ready),
             )
         )
-    return AuditStorage(bucket=bucket, access_logs=access_logs, ready=ready)
+    return AuditStorage(
+        bucket=bucket, config=config, access_logs=access_logs, ready=ready, config_ready=[*config.ready, *access_logs.ready]
+    )
 
 
-def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], source_pattern: str) -> Statement:
+def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], source_patterns: list[str]) -> Statement:
     return allow(
         "S3ServerAccessLogs",
         ["s3:PutObject"],
         pulumi.Output.concat(bucket_arn, "/*"),
         Principal={"Service": "logging.s3.amazonaws.com"},
-        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnLike": {"aws:SourceArn": source_pattern}},
+        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnLike": {"aws:SourceArn": source_patterns}},
     )
 
 
-def _audit_writer_statements(ctx: StackContext, bucket_arn: pulumi.Output[str], trail_arn: pulumi.Output[str]) -> list[Statement]:
-    """Exactly this trail (aws:SourceArn) and AWS Config of this account (aws:SourceAccount) may check the bucket
-    and write under their own prefixes, always handing the objects to the bucket owner."""
-    account = ctx.account_id
-    owner_acl = {"s3:x-amz-acl": "bucket-owner-full-control"}
+OWNER_ACL = {"s3:x-amz-acl": "bucket-owner-full-control"}
+
+
+def _trail_writer_statements(ctx: StackContext, bucket_arn: pulumi.Output[str], trail_arn: pulumi.Output[str]) -> list[Statement]:
+    """Exactly this trail (aws:SourceArn) may check the bucket and write under its prefix, handing the objects to
+    the bucket owner."""
     trail_only = {"aws:SourceArn": trail_arn}
-    config_only = {"aws:SourceAccount": account}
     cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
-    config = {"Service": "config.amazonaws.com"}
     return [
         allow("CloudTrailAclCheck", ["s3:GetBucketAcl"], bucket_arn, Principal=cloudtrail, Condition={"StringEquals": trail_only}),
         allow(
             "CloudTrailWrite",
             ["s3:PutObject"],
-            pulumi.Output.concat(bucket_arn, f"/{TRAIL_PREFIX}/AWSLogs/", account, "/*"),
+            pulumi.Output.concat(bucket_arn, f"/{TRAIL_PREFIX}/AWSLogs/", ctx.account_id, "/*"),
             Principal=cloudtrail,
-            Condition={"StringEquals": {**trail_only, **owner_acl}},
+            Condition={"StringEquals": {**trail_only, **OWNER_ACL}},
         ),
+    ]
+
+
+def _config_writer_statements(ctx: StackContext, bucket_arn: pulumi.Output[str]) -> list[Statement]:
+    """AWS Config of this account (aws:SourceAccount) may check the bucket and write under its prefix, handing the
+    objects to the bucket owner."""
+    account = ctx.account_id
+    config_only = {"aws:SourceAccount": account}
+    config = {"Service": "config.amazonaws.com"}
+    return [
         allow("ConfigAclCheck", ["s3:GetBucketAcl"], bucket_arn, Principal=config, Condition={"StringEquals": config_only}),
         allow("ConfigBucketExistenceCheck", ["s3:ListBucket"], bucket_arn, Principal=config, Condition={"StringEquals": config_only}),
         allow(
@@ -227,7 +258,7 @@ def _audit_writer_statements(ctx: StackContext, bucket_arn: pulumi.Output[str], 
             ["s3:PutObject"],
             pulumi.Output.concat(bucket_arn, f"/{CONFIG_PREFIX}/AWSLogs/", account, "/Config/*"),
             Principal=config,
-            Condition={"StringEquals": {**config_only, **owner_acl}},
+            Condition={"StringEquals": {**config_only, **OWNER_ACL}},
         ),
     ]
 
@@ -243,7 +274,7 @@ def audit_trail(name: str, ctx: StackContext, parent: pulumi.Resource, settings:
                 storage: AuditStorage) -> AuditTrail:
     """The account's multi-region trail, delivering to the audit bucket and to a CloudWatch Logs group."""
     group = log_group(f"{name}-trail-logs", ctx, COMPONENT, parent, retention_days=log_retention_days, kms_key_arn=logs_key.arn)
-    delivery = service_role_parts(
+    delivery = service_role(
         f"{name}-trail-logs-role",
         ctx,
         COMPONENT,
@@ -269,6 +300,9 @@ def audit_trail(name: str, ctx: StackContext, parent: pulumi.Resource, settings:
         selectors.append(
             aws.cloudtrail.TrailAdvancedEventSelectorArgs(
                 name="S3 object-level events, all buckets",
+                # Security Hub S3.22/S3.23 (CIS) accept only a trail that logs every current and future bucket, so
+                # the trail's own buckets are not excluded: each log delivery adds one event to the next delivery
+                # (a constant overhead, not a growing loop), the price of passing the controls.
                 field_selectors=[
                     aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="eventCategory", equals=["Data"]),
                     aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="resources.type", equals=["AWS::S3::Object"]),

@@ -930,7 +930,7 @@ _SECURITY = Section(
         Key(
             "auditRetentionYears",
             "integer",
-            "Years CloudTrail logs and Config snapshots are kept in the audit bucket (Config history: at most 7).",
+            "Years CloudTrail logs (audit bucket) and Config snapshots (Config history bucket) are kept (Config history: at most 7).",
             default=7,
             allowed="1 to 10",
             check=lambda v: 1 <= v <= 10,

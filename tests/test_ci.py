@@ -151,6 +151,24 @@ def test_deploy_role_is_scoped_and_cannot_change_the_ci_trust(prod: Capture) -> 
         assert role(prod, suffix).outputs["name"].startswith("vitality-prod-ci-")
 
 
+def test_deploy_role_can_apply_the_security_baseline(prod: Capture) -> None:
+    """PowerUserAccess excludes account:* and most of iam:*; the baseline sets the security alternate contact and
+    creates the tagged AWS Config service-linked role."""
+    by_sid = {s["Sid"]: s for s in inline(prod, "deploy")}
+    contact = by_sid["SecurityAlternateContact"]
+    assert contact["Effect"] == "Allow"
+    assert contact["Action"] == ["account:GetAlternateContact", "account:PutAlternateContact", "account:DeleteAlternateContact"]
+    assert contact["Resource"] == "arn:aws:account::111122223333:account"
+    slr = by_sid["ConfigServiceLinkedRole"]
+    assert slr["Effect"] == "Allow"
+    assert slr["Action"] == ["iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRoleDescription"]
+    assert slr["Resource"] == "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/*"
+    recorder_role = prod.one("aws:cfg/recorder:Recorder").inputs["roleArn"]
+    assert recorder_role.startswith(slr["Resource"][:-1])
+    # the SLR grant does not reach the CI roles, which the deny fences off
+    assert not prod.outputs["ciDeployRoleArn"].startswith(slr["Resource"][:-1])
+
+
 def test_runs_with_unknown_outputs() -> None:
     capture = capture_for("prod", preview=True)
     assert len(capture.of_type(OIDC)) == 1

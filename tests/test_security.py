@@ -136,31 +136,77 @@ def test_audit_bucket_access_logs_go_to_a_separate_sse_s3_bucket(prod) -> None:
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Action"] == ["s3:PutObject"]
     assert delivery["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
-    source = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
-    assert source == "arn:aws:s3:::vitality-prod-security-audit-*"
-    assert f"arn:aws:s3:::{prod.outputs['auditBucketName']}".startswith(source[:-1])
-    assert not f"arn:aws:s3:::{log_bucket.id}".startswith(source[:-1])
+    sources = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert sources == ["arn:aws:s3:::vitality-prod-security-audit-*", "arn:aws:s3:::vitality-prod-security-config-history-*"]
+    config_bucket = prod.named("vitality-prod-security-config-history")
+    for logged, source in zip((prod.outputs["auditBucketName"], config_bucket.id), sources, strict=True):
+        assert f"arn:aws:s3:::{logged}".startswith(source[:-1])
+        assert not f"arn:aws:s3:::{log_bucket.id}".startswith(source[:-1])
+    config_logging = prod.named("vitality-prod-security-config-history-access-logs")
+    assert config_logging.inputs["targetBucket"] == log_bucket.id
+    assert config_logging.inputs["bucket"] == config_bucket.id and config_logging.inputs["targetPrefix"] == "config/"
 
 
-def test_audit_bucket_policy_admits_exactly_this_trail_and_config(prod) -> None:
+def test_audit_bucket_policy_admits_exactly_this_trail(prod) -> None:
     doc = policy(prod.named("vitality-prod-security-audit-policy"))
     allows = [s for s in statements(doc) if s["Effect"] == "Allow"]
-    principals = {s["Principal"]["Service"] for s in allows}
-    assert principals == {"cloudtrail.amazonaws.com", "config.amazonaws.com"}
+    assert {s["Principal"]["Service"] for s in allows} == {"cloudtrail.amazonaws.com"}
     trail_arn = prod.outputs["trailArn"]
     bucket = prod.outputs["auditBucketName"]
     by_sid = {s["Sid"]: s for s in allows}
+    assert set(by_sid) == {"CloudTrailAclCheck", "CloudTrailWrite"}
     assert by_sid["CloudTrailAclCheck"]["Action"] == ["s3:GetBucketAcl"]
     assert by_sid["CloudTrailAclCheck"]["Condition"]["StringEquals"] == {"aws:SourceArn": trail_arn}
     write = by_sid["CloudTrailWrite"]
     assert write["Resource"] == f"arn:aws:s3:::{bucket}/cloudtrail/AWSLogs/111122223333/*"
     assert write["Condition"]["StringEquals"] == {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
-    config_write = by_sid["ConfigWrite"]
-    assert config_write["Resource"] == f"arn:aws:s3:::{bucket}/config/AWSLogs/111122223333/Config/*"
-    assert config_write["Condition"]["StringEquals"]["aws:SourceAccount"] == "111122223333"
-    for sid in ("ConfigAclCheck", "ConfigBucketExistenceCheck"):
-        assert by_sid[sid]["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements(doc))
+
+
+# ------------------------------------------------------------------------------------------------ Config bucket
+
+
+def test_config_history_has_its_own_bucket_without_object_lock(prod) -> None:
+    """AWS Config cannot deliver to a bucket with Object Lock, so it must not share the locked audit bucket."""
+    bucket = prod.named("vitality-prod-security-config-history")
+    assert bucket.type == "aws:s3/bucket:Bucket"
+    assert bucket.id != prod.outputs["auditBucketName"]
+    assert "objectLockEnabled" not in bucket.inputs
+    assert bucket.protect and bucket.inputs["forceDestroy"] is False
+    locks = prod.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert [lock.inputs["bucket"] for lock in locks] == [prod.outputs["auditBucketName"]]
+    sse = prod.named("vitality-prod-security-config-history-encryption").inputs["rules"][0]
+    audit_key = prod.named("vitality-prod-kms-audit", "aws:kms/key:Key")
+    assert sse["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": audit_key.outputs["arn"]}
+    assert sse["bucketKeyEnabled"] is True
+    assert prod.named("vitality-prod-security-config-history-versioning").inputs["versioningConfiguration"]["status"] == "Enabled"
+    rule = prod.named("vitality-prod-security-config-history-lifecycle").inputs["rules"][0]
+    assert rule["transitions"] == [{"days": 90, "storageClass": "GLACIER"}]
+    assert rule["expiration"]["days"] == 7 * 365
+    block = prod.named("vitality-prod-security-config-history-public-access").inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert prod.named("vitality-prod-security-config-history-ownership").inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+
+
+def test_config_bucket_policy_admits_exactly_config_of_this_account(prod) -> None:
+    doc = policy(prod.named("vitality-prod-security-config-history-policy"))
+    bucket = prod.named("vitality-prod-security-config-history").id
+    allows = [s for s in statements(doc) if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in allows} == {"config.amazonaws.com"}
+    by_sid = {s["Sid"]: s for s in allows}
+    assert set(by_sid) == {"ConfigAclCheck", "ConfigBucketExistenceCheck", "ConfigWrite"}
+    assert by_sid["ConfigAclCheck"]["Action"] == ["s3:GetBucketAcl"]
+    assert by_sid["ConfigBucketExistenceCheck"]["Action"] == ["s3:ListBucket"]
+    for sid in ("ConfigAclCheck", "ConfigBucketExistenceCheck"):
+        assert by_sid[sid]["Resource"] == f"arn:aws:s3:::{bucket}"
+        assert by_sid[sid]["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+    write = by_sid["ConfigWrite"]
+    assert write["Action"] == ["s3:PutObject"]
+    assert write["Resource"] == f"arn:aws:s3:::{bucket}/config/AWSLogs/111122223333/Config/*"
+    assert write["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333", "s3:x-amz-acl": "bucket-owner-full-control"}
+    denies = [s for s in statements(doc) if s["Effect"] == "Deny"]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in denies]
+    assert {"NumericLessThan": {"s3:TlsVersion": "1.2"}} in [s["Condition"] for s in denies]
 
 
 # ------------------------------------------------------------------------------------------------ CloudTrail
@@ -184,11 +230,14 @@ def test_trail_name_matches_the_audit_key_policy(prod) -> None:
     assert encrypt["Condition"]["StringEquals"]["aws:SourceArn"] == prod.outputs["trailArn"]
 
 
-def test_trail_records_management_and_all_s3_data_events(prod) -> None:
+def test_trail_records_management_and_s3_data_events_of_every_bucket(prod) -> None:
     selectors = prod.one("aws:cloudtrail/trail:Trail").inputs["advancedEventSelectors"]
-    fields = [{f["field"]: f["equals"] for f in s["fieldSelectors"]} for s in selectors]
-    assert {"eventCategory": ["Management"]} in fields
-    assert {"eventCategory": ["Data"], "resources.type": ["AWS::S3::Object"]} in fields
+    fields = [{f["field"]: f for f in s["fieldSelectors"]} for s in selectors]
+    assert [{k: f["equals"] for k, f in s.items()} for s in fields[:1]] == [{"eventCategory": ["Management"]}]
+    data = fields[1]
+    # S3.22/S3.23 (CIS) accept only a trail over all current and future buckets: no ARN filter
+    assert set(data) == {"eventCategory", "resources.type"}
+    assert data["eventCategory"]["equals"] == ["Data"] and data["resources.type"]["equals"] == ["AWS::S3::Object"]
 
 
 def test_s3_data_events_can_be_turned_off() -> None:
@@ -262,11 +311,16 @@ def test_global_resource_types_only_in_the_home_region() -> None:
 
 def test_delivery_channel_status_and_retention(prod) -> None:
     channel = prod.one("aws:cfg/deliveryChannel:DeliveryChannel")
-    assert channel.inputs["s3BucketName"] == prod.outputs["auditBucketName"]
+    config_bucket = prod.named("vitality-prod-security-config-history")
+    assert channel.inputs["s3BucketName"] == config_bucket.id != prod.outputs["auditBucketName"]
     assert channel.inputs["s3KeyPrefix"] == "config"
     assert channel.inputs["s3KmsKeyArn"] == prod.named("vitality-prod-kms-audit", "aws:kms/key:Key").outputs["arn"]
-    assert prod.named("vitality-prod-security-audit-policy").urn in channel.dependencies
     status = prod.one("aws:cfg/recorderStatus:RecorderStatus")
+    for part in ("policy", "public-access", "encryption", "versioning", "lifecycle", "access-logs"):
+        urn = prod.named(f"vitality-prod-security-config-history-{part}").urn
+        assert urn in channel.dependencies and urn in status.dependencies, part
+    assert prod.named("vitality-prod-security-access-logs-policy").urn in channel.dependencies
+    assert prod.named("vitality-prod-security-audit-policy").urn not in channel.dependencies
     assert status.inputs["isEnabled"] is True
     assert status.inputs["name"] == prod.one("aws:cfg/recorder:Recorder").inputs["name"]
     assert channel.urn in status.dependencies
@@ -325,13 +379,30 @@ def test_remediation_role_is_least_privilege(prod) -> None:
     role = prod.named("vitality-prod-security-remediation-role")
     trust = statements(policy(role, "assumeRolePolicy"))[0]
     assert trust["Principal"] == {"Service": ["ssm.amazonaws.com"]}
-    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ssm:us-west-2:111122223333:automation-execution/*"},
+    }
     inline = statements(policy(prod.named("vitality-prod-security-remediation-role-policy")))
     for s in inline:
         for action in s["Action"]:
             assert not action.endswith(":*") and action != "*", action
         if s["Resource"] == "*":
             assert all(a.split(":")[1].startswith(("Describe", "List")) for a in s["Action"]), s["Sid"]
+
+
+def test_remediation_never_rewrites_the_audit_buckets(prod) -> None:
+    inline = statements(policy(prod.named("vitality-prod-security-remediation-role-policy")))
+    by_sid = {s["Sid"]: s for s in inline}
+    writes = {"s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock"}
+    assert writes <= set(by_sid["S3PublicAccessAndTls"]["Action"])
+    assert by_sid["S3PublicAccessAndTls"]["Resource"] == "arn:aws:s3:::*"
+    deny = by_sid["NeverTheAuditBuckets"]
+    assert deny["Effect"] == "Deny" and set(deny["Action"]) == writes
+    buckets = [prod.outputs["auditBucketName"], prod.named("vitality-prod-security-config-history").id,
+               prod.named("vitality-prod-security-access-logs").id]
+    assert deny["Resource"] == [f"arn:aws:s3:::{b}" for b in buckets]
+    assert "Condition" not in deny
 
 
 # ------------------------------------------------------------------------------------------------ Security Hub
@@ -458,6 +529,9 @@ def test_a_dev_environment_owning_the_baseline_keeps_the_audit_bucket_deletable(
     bucket = capture.named("vitality-dev-security-audit")
     assert not bucket.protect and bucket.inputs["forceDestroy"] is True and "objectLockEnabled" not in bucket.inputs
     assert capture.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") == []
+    config_bucket = capture.named("vitality-dev-security-config-history")
+    assert not config_bucket.protect and config_bucket.inputs["forceDestroy"] is True
+    assert capture.one("aws:cfg/deliveryChannel:DeliveryChannel").inputs["s3BucketName"] == config_bucket.id
     assert capture.one("aws:cloudtrail/trail:Trail").inputs["name"] == "vitality-dev-trail"
     remediations = capture.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration")
     assert remediations and all(r.inputs["automatic"] is False for r in remediations)
