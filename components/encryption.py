@@ -23,7 +23,6 @@ from .common import EDGE_REGION, StackContext, Statement, kms_key
 
 COMPONENT = "encryption"
 DOMAINS = ("data", "logs", "audit", "messaging")
-EDGE_DOMAINS = ("logs", "messaging")
 
 # Publishers allowed to use the messaging key (they encrypt into the SNS alerting topics).
 MESSAGING_PUBLISHERS = (
