@@ -26,7 +26,7 @@ KEYS = cost.load_usage_keys()
 
 def usage(**values: float) -> dict[str, float]:
     """A profile with every key at 0 except the ones a test sets."""
-    profile = {name: 0.0 for name in KEYS}
+    profile = dict.fromkeys(KEYS, 0.0)
     profile.update(values)
     return profile
 
@@ -384,7 +384,7 @@ def test_every_charge_the_program_incurs_has_a_price_entry(stack: str, overrides
     assert not unknown, f"charges refer to price keys missing from offline/prices.yaml: {sorted(unknown)}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sdk_module_text(module: str) -> str:
     """The source of one pulumi_aws module directory (read, not imported: importing them all takes seconds)."""
     root = Path(importlib.util.find_spec("pulumi_aws").submodule_search_locations[0])

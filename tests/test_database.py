@@ -140,7 +140,7 @@ def test_parameter_override_and_major_family() -> None:
 def test_instances(capture) -> None:
     cluster = capture.one(CLUSTER)
     role = capture.named(f"vitality-{capture.stack}-db-monitoring")
-    for key, instance in instances(capture).items():
+    for _key, instance in instances(capture).items():
         i = instance.inputs
         assert i["clusterIdentifier"] == cluster.id
         assert i["engine"] == "aurora-postgresql"

@@ -300,7 +300,7 @@ def test_security_headers(fe: Capture) -> None:
     assert config["frameOptions"]["frameOption"] == "DENY"
     assert config["referrerPolicy"]["referrerPolicy"] == "strict-origin-when-cross-origin"
     directives = dict(
-        (d.split(" ", 1) + [""])[:2] for d in config["contentSecurityPolicy"]["contentSecurityPolicy"].split("; ")
+        ([*d.split(" ", 1), ""])[:2] for d in config["contentSecurityPolicy"]["contentSecurityPolicy"].split("; ")
     )
     connect = directives["connect-src"].split()
     assert sorted(connect) == sorted(

@@ -273,9 +273,9 @@ def test_dashboard_has_a_section_per_service_and_a_widget_per_alarm(stack_captur
         dims = [_dimensions(alarms[n]) for n in names]
         for row in rows:
             pairs = row[2:-1]
-            assert dict(zip(pairs[::2], pairs[1::2])) in dims, (alarm_id, row)
+            assert dict(zip(pairs[::2], pairs[1::2], strict=True)) in dims, (alarm_id, row)
     for w in body["widgets"]:
-        assert 0 <= w["x"] and w["x"] + w["width"] <= 24
+        assert w["x"] >= 0 and w["x"] + w["width"] <= 24
 
 
 # --------------------------------------------------------------------------------------------------

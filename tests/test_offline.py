@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from offline import UNKNOWN
+from offline import UNKNOWN, schema
 from offline import __main__ as cli
-from offline import schema
 from offline.outputs import ACCOUNT_ID
 
 ROOT = Path(__file__).resolve().parents[1]

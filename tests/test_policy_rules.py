@@ -10,15 +10,16 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import pytest
 
 from offline.engine import Resource
 from policy import rules as R
 from policy.evaluate import Evaluation, evaluate, resource_args, stack_args
-from policy.framework import PolicyException, StackView, parse_exceptions, ExceptionFileError
+from policy.framework import ExceptionFileError, PolicyException, StackView, parse_exceptions
 
 ENV_TAGS = {"Project": "vitality", "Component": "test", "ManagedBy": "pulumi"}
 
@@ -361,8 +362,8 @@ CASES: dict[str, Case] = {
                                                                       "originSslProtocols": ["TLSv1", "TLSv1.2"]}}]),
         distribution()),
     "cloudfront-s3-origin-exists": (
-        lambda: [res(R.DISTRIBUTION, "cdn", distribution())] + bucket_set("other"),
-        lambda: [res(R.DISTRIBUTION, "cdn", distribution())] + bucket_set("site")),
+        lambda: [res(R.DISTRIBUTION, "cdn", distribution()), *bucket_set("other")],
+        lambda: [res(R.DISTRIBUTION, "cdn", distribution()), *bucket_set("site")]),
     "cloudfront-origin-access-control": one(
         R.DISTRIBUTION, distribution(origins=[{"originId": "site", "domainName": "site-bucket-1234567.s3.us-west-2.amazonaws.com",
                                                "s3OriginConfig": {"originAccessIdentity": "origin-access-identity/cloudfront/E"}}]),
@@ -404,10 +405,8 @@ CASES: dict[str, Case] = {
     "apprunner-cmk-and-health-check": one(R.APPRUNNER, apprunner(healthCheckConfiguration={"unhealthyThreshold": 10}),
                                           apprunner()),
     "apprunner-connector-private-subnets": (
-        lambda: routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"})
-        + [res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})],
-        lambda: routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"})
-        + [res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})]),
+        lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})],
+        lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})]),
     "log-group-retention": one(R.LOG_GROUP, {"retentionInDays": 30, "kmsKeyId": "k"},
                                {"retentionInDays": 365, "kmsKeyId": "k"}, env="prod"),
     "log-group-kms": one(R.LOG_GROUP, {"retentionInDays": 30}, {"retentionInDays": 30, "kmsKeyId": "arn:k"}),
@@ -435,8 +434,8 @@ CASES: dict[str, Case] = {
         trail(advancedEventSelectors=[{"fieldSelectors": [
             {"field": "eventCategory", "equals": ["Data"]}, {"field": "resources.type", "equals": ["AWS::S3::Object"]}]}])),
     "cloudtrail-bucket-private-and-logged": (
-        lambda: [res(R.TRAIL, "trail", trail())] + bucket_set("audit", skip=("logging",)),
-        lambda: [res(R.TRAIL, "trail", trail())] + bucket_set("audit")),
+        lambda: [res(R.TRAIL, "trail", trail()), *bucket_set("audit", skip=("logging",))],
+        lambda: [res(R.TRAIL, "trail", trail()), *bucket_set("audit")]),
     "config-recorder-all-resources": one(
         R.RECORDER, {"roleArn": "arn:aws:iam::1:role/config-role", "recordingGroup": {"allSupported": True}},
         {"roleArn": f"arn:aws:iam::1:role/{R.CONFIG_SLR}",
