@@ -1,15 +1,18 @@
 """Vitality platform: parse the stack settings, build each area in data-flow order, export the outputs."""
 
+import dataclasses
+
 import pulumi
 import pulumi_aws as aws
 
 from components.alerting import Alerting, AlertingArgs
 from components.api import Api, ApiArgs
 from components.ci import Ci, CiArgs
-from components.common import StackContext
+from components.common import EDGE_REGION, StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
+from components.guardrails import Guardrails, GuardrailsArgs
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
@@ -38,6 +41,10 @@ ctx = StackContext(
     base_tags=base_tags,
 )
 prefix = settings.name_prefix
+
+# every role the program creates is capped by the stack's permissions boundary (service_role reads it from ctx)
+guardrails = Guardrails(f"{prefix}-guardrails", GuardrailsArgs(ctx=ctx), components)
+ctx = dataclasses.replace(ctx, permissions_boundary_arn=guardrails.boundary_arn)
 
 # the audit key policy admits exactly this trail, and the security component creates it under this name
 trail_name = f"{prefix}-trail"
@@ -148,10 +155,25 @@ observability = Observability(
 )
 
 # GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it.
-ci = Ci(f"{prefix}-ci", CiArgs(ctx=ctx, settings=settings.ci), components) if settings.ci.github_repository else None
+ci = (
+    Ci(
+        f"{prefix}-ci",
+        CiArgs(
+            ctx=ctx,
+            settings=settings.ci,
+            regions=(settings.region, EDGE_REGION),
+            account_baseline=settings.security.account_baseline,
+            audit_bucket_arns=security.audit_bucket_arns,
+        ),
+        components,
+    )
+    if settings.ci.github_repository
+    else None
+)
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
+pulumi.export("permissionsBoundaryArn", guardrails.boundary_arn)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -189,3 +211,5 @@ pulumi.export("rumSessionSampleRate", observability.rum_session_sample_rate)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)
+    if ci.dev_deploy_role_arn is not None:
+        pulumi.export("ciDevDeployRoleArn", ci.dev_deploy_role_arn)

@@ -30,6 +30,8 @@ class StackContext:
     account_id: pulumi.Output[str]
     partition: str
     base_tags: Mapping[str, str] = field(default_factory=dict)
+    # the stack's permissions boundary (components/guardrails.py); every role the program creates carries it
+    permissions_boundary_arn: Optional[pulumi.Input[str]] = None
 
     @property
     def is_prod(self) -> bool:
@@ -215,12 +217,14 @@ def service_role(
     max_session_duration: int = 3600,
 ) -> ServiceRole:
     """A role assumable only by the given services of this account (or by `trust_policy`), with one inline
-    least-privilege policy and any managed policies; returned with its parts so a consumer can wait for them."""
+    least-privilege policy and any managed policies, capped by the stack's permissions boundary; returned with its
+    parts so a consumer can wait for them."""
     role = aws.iam.Role(
         name,
         description=description,
         assume_role_policy=trust_policy if trust_policy is not None else service_trust(ctx, services, source_arn),
         max_session_duration=max_session_duration,
+        permissions_boundary=ctx.permissions_boundary_arn,
         tags=ctx.tags(component),
         opts=child(parent),
     )

@@ -301,8 +301,9 @@ class Network(pulumi.ComponentResource):
                     ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                     [group.arn, pulumi.Output.concat(group.arn, ":*")],
                 ),
-                # the delivery service checks that the group exists before writing (AWS's documented role policy)
-                allow("FindLogGroup", ["logs:DescribeLogGroups"], ctx.arn("logs", "log-group:*")),
+                # the delivery service checks that the group exists before writing (AWS's documented role policy);
+                # DescribeLogGroups has no resource-level permissions, so a log-group ARN would grant nothing
+                allow("FindLogGroup", ["logs:DescribeLogGroups"], "*"),
             ],
         )
         aws.ec2.FlowLog(

@@ -70,6 +70,7 @@ class Security(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecurityArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Security", name, None, opts)
         self.trail_arn = self.audit_bucket_name = self.standards_arns = self.detector_id = None
+        self.audit_bucket_arns: list[pulumi.Output[str]] = []  # the trail's, Config's and their access-log bucket
         if args.settings.account_baseline:
             self._baseline(name, args)
         self.register_outputs(
@@ -87,7 +88,7 @@ class Security(pulumi.ComponentResource):
         cis_alarms(name, ctx, self, trail.log_group, args.topics)
         config_service(
             name, ctx, self, settings, audit_key=args.audit_key, storage=storage,
-            trail_arn_pattern=ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:cloudtrail:*:{a}:trail/*"),
+            trail_arn=trail_arn,
         )
         self.standards_arns = self._security_hub(name, ctx, settings, args.topics)
         self.detector_id = self._guardduty(name, ctx)
@@ -95,6 +96,7 @@ class Security(pulumi.ComponentResource):
         self._account_hardening(name, ctx, settings)
         self.trail_arn = trail.trail.arn
         self.audit_bucket_name = storage.bucket.name
+        self.audit_bucket_arns = storage.arns
 
     def _security_hub(self, name: str, ctx: StackContext, settings: SecuritySettings, topics: Topics) -> dict[str, str]:
         hub = aws.securityhub.Account(

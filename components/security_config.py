@@ -138,7 +138,7 @@ class ConfigService:
 
 
 def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings, *,
-                   audit_key: KeyRef, storage: AuditStorage, trail_arn_pattern: pulumi.Output[str]) -> ConfigService:
+                   audit_key: KeyRef, storage: AuditStorage, trail_arn: pulumi.Output[str]) -> ConfigService:
     slr = aws.iam.ServiceLinkedRole(
         f"{name}-config-slr",
         aws_service_name=CONFIG_SERVICE,
@@ -181,7 +181,8 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
         retention_period_in_days=min(settings.audit_retention_years * 365, MAX_CONFIG_RETENTION_DAYS),
         opts=child(recorder),
     )
-    role = _remediation_role(name, ctx, parent, trail_arn_pattern, storage.arns)
+    documents = sorted({spec.remediation.document for spec in managed_rules(settings).values() if spec.remediation})
+    role = _remediation_role(name, ctx, parent, trail_arn, storage.arns, documents)
     rules: dict[str, aws.cfg.Rule] = {}
     remediations: dict[str, aws.cfg.RemediationConfiguration] = {}
     for identifier, spec in managed_rules(settings).items():
@@ -230,16 +231,17 @@ def _remediation(name: str, settings: SecuritySettings, rule: aws.cfg.Rule, spec
     )
 
 
-def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, trail_arn_pattern: pulumi.Output[str],
-                      audit_bucket_arns: list[pulumi.Output[str]]) -> ServiceRole:
-    """Exactly the calls the four remediation documents make, on the resource types they fix, never on the audit
-    buckets; assumable only by SSM Automation executions of this account and region."""
+def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, trail_arn: pulumi.Output[str],
+                      audit_bucket_arns: list[pulumi.Output[str]], documents: list[str]) -> ServiceRole:
+    """Exactly the calls the four remediation documents make (each runbook's "Required IAM permissions" in the
+    Systems Manager Automation Runbook Reference), on the resource types they fix, on this stack's trail only and
+    never on the audit buckets; assumable only by SSM Automation executions of this account and region."""
     p = ctx.partition
     keep_out: Statement = {
         # an automation must never rewrite the policy that admits only this trail and Config to the audit buckets
         "Sid": "NeverTheAuditBuckets",
         "Effect": "Deny",
-        "Action": ["s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock"],
+        "Action": ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration"],
         "Resource": audit_bucket_arns,
     }
     return service_role(
@@ -254,7 +256,11 @@ def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, tra
             keep_out,
             allow(
                 "S3PublicAccessAndTls",
-                ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy"],
+                # AWSConfigRemediation-RestrictBucketSSLRequestsOnly also lists DeleteBucketPolicy and
+                # PutEncryptionConfiguration (docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/
+                # automation-aws-s3-deny-http.html)
+                ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:PutBucketPolicy",
+                 "s3:DeleteBucketPolicy", "s3:PutEncryptionConfiguration"],
                 f"arn:{p}:s3:::*",
             ),
             # DescribeSecurityGroups has no resource-level permissions
@@ -264,9 +270,15 @@ def _remediation_role(name: str, ctx: StackContext, parent: pulumi.Resource, tra
                 ["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"],
                 ctx.arn("ec2", "security-group/*"),
             ),
-            allow("TrailValidation", ["cloudtrail:GetTrail", "cloudtrail:UpdateTrail"], trail_arn_pattern),
+            allow("TrailValidation", ["cloudtrail:GetTrail", "cloudtrail:UpdateTrail"], trail_arn),
             # DescribeTrails has no resource-level permissions
             allow("DescribeTrails", ["cloudtrail:DescribeTrails"], "*"),
             allow("FollowAutomation", ["ssm:GetAutomationExecution"], ctx.arn("ssm", "automation-execution/*")),
+            # the runbooks start their own steps as automations: the AWS-owned remediation documents only
+            allow(
+                "StartRemediationRunbooks",
+                ["ssm:StartAutomationExecution"],
+                [f"arn:{p}:ssm:{ctx.region}:*:automation-definition/{document}:*" for document in documents],
+            ),
         ],
     )

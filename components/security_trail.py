@@ -153,9 +153,6 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
     lifecycle = [LifecycleRule(id="archive-then-expire", transition_days=ARCHIVE_AFTER_DAYS, expire_days=retention_days)]
     audit_name = f"{name}-audit"
     config_name = f"{name}-config-history"
-    # Both buckets are auto-named `<logical name>-<7 hex>`, known only after creation, while their logging target
-    # must exist first: the log bucket admits S3 log delivery from those name patterns in this account only.
-    sources = [f"arn:{ctx.partition}:s3:::{audit_name}-*", f"arn:{ctx.partition}:s3:::{config_name}-*"]
     access_logs = hardened_bucket(
         f"{name}-access-logs",
         ctx,
@@ -165,7 +162,6 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         lifecycle=lifecycle,
         defer_policy=True,
     )
-    access_logs.attach_policy([_log_delivery_statement(ctx, access_logs.arn, sources)])
     bucket = hardened_bucket(
         audit_name,
         ctx,
@@ -193,6 +189,9 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         access_log_prefix="config/",
     )
     config.attach_policy(_config_writer_statements(ctx, config.arn))
+    # The log bucket must exist before its sources name it as their target, so its policy follows them and admits
+    # S3 log delivery from exactly these two buckets (their ARNs, not a name prefix another bucket could share).
+    access_logs.attach_policy([_log_delivery_statement(ctx, access_logs.arn, [bucket.arn, config.arn])])
     ready = [*bucket.ready, *access_logs.ready]
     if ctx.is_prod:
         ready.append(
@@ -214,13 +213,13 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
     )
 
 
-def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], source_patterns: list[str]) -> Statement:
+def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], sources: list[pulumi.Output[str]]) -> Statement:
     return allow(
         "S3ServerAccessLogs",
         ["s3:PutObject"],
         pulumi.Output.concat(bucket_arn, "/*"),
         Principal={"Service": "logging.s3.amazonaws.com"},
-        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnLike": {"aws:SourceArn": source_patterns}},
+        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnEquals": {"aws:SourceArn": sources}},
     )
 
 
