@@ -10,6 +10,7 @@ from components.api import Api, ApiArgs
 from components.ci import Ci, CiArgs
 from components.common import EDGE_REGION, StackContext
 from components.database import Database, DatabaseArgs
+from components.database_users import access_outputs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
 from components.guardrails import Guardrails, GuardrailsArgs
@@ -193,6 +194,7 @@ pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("databaseApp", access_outputs(database.access))  # the app contract (docs/api.md)
 pulumi.export("apiUrl", api.url)
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)

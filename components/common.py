@@ -610,6 +610,25 @@ class DatabaseConnection:
 
 
 @dataclass(frozen=True)
+class DatabaseAccess:
+    """How the application reaches the database as its own IAM-authenticated users (never the master user)."""
+
+    host: pulumi.Output[str]  # the writer (cluster) endpoint
+    reader_host: pulumi.Output[str]  # the reader endpoint
+    port: int
+    database_name: str
+    schema: str
+    app_user: str  # read/write, owner of the schema
+    reader_user: str  # read-only, for the reader endpoint
+    app_connect_arn: pulumi.Output[str]  # rds-db:connect resource of app_user on this cluster
+    reader_connect_arn: pulumi.Output[str]
+
+    @property
+    def connect_arns(self) -> list[pulumi.Output[str]]:
+        return [self.app_connect_arn, self.reader_connect_arn]
+
+
+@dataclass(frozen=True)
 class ApiOrigin:
     """What the frontend needs from the API: its host, and the header that proves a request came via CloudFront."""
 

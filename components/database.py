@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from .alerting import Topics
 from .common import (
+    DatabaseAccess,
     DatabaseConnection,
     DatabaseTargets,
     ServiceRole,
@@ -30,6 +31,7 @@ from .common import (
     log_group,
     service_role,
 )
+from .database_users import database_users
 from .encryption import KeyRef
 from .network import POSTGRES_PORT
 from .settings import DatabaseSettings, DbParameter
@@ -104,6 +106,7 @@ def _managed_secret_arn(secrets: Sequence[aws.rds.outputs.ClusterMasterUserSecre
 
 class Database(pulumi.ComponentResource):
     connection: DatabaseConnection
+    access: DatabaseAccess  # the application's own users (IAM authentication)
     targets: DatabaseTargets
     cluster_arn: pulumi.Output[str]
     cluster_identifier: pulumi.Output[str]
@@ -147,12 +150,26 @@ class Database(pulumi.ComponentResource):
         if cfg.aws_backup.enabled:
             self._aws_backup(cfg, cluster)
         self._event_subscriptions(identifier, cluster, instances)
+        self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)
+        self.access = database_users(
+            name,
+            ctx,
+            self,
+            cluster=cluster,
+            writer=instances["writer"],
+            secret_arn=self.secret_arn,
+            secret_key_arn=args.data_key.arn,
+            port=POSTGRES_PORT,
+            database_name=cfg.database_name,
+            logs_key_arn=args.logs_key.arn,
+            log_retention_days=args.log_retention_days,
+            alarm_topic_arn=args.topics.critical,
+        )
 
         self.cluster_arn = cluster.arn
         self.cluster_identifier = cluster.cluster_identifier
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
-        self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)
         self.port = POSTGRES_PORT
         self.database_name = cfg.database_name
         self.security_group_id = pulumi.Output.from_input(args.security_group_id)
@@ -238,6 +255,8 @@ class Database(pulumi.ComponentResource):
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.data_key.arn,
             iam_database_authentication_enabled=True,
+            # the RDS Data API, used only by the bootstrap that creates the application's users (database_users.py)
+            enable_http_endpoint=True,
             storage_encrypted=True,
             kms_key_id=args.data_key.arn,
             port=POSTGRES_PORT,

@@ -136,12 +136,13 @@ def test_audit_bucket_access_logs_go_to_a_separate_sse_s3_bucket(prod) -> None:
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Action"] == ["s3:PutObject"]
     assert delivery["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
-    sources = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
-    assert sources == ["arn:aws:s3:::vitality-prod-security-audit-*", "arn:aws:s3:::vitality-prod-security-config-history-*"]
+    # exactly the two source buckets, by ARN: a name prefix would admit any bucket named like them (issue #15)
     config_bucket = prod.named("vitality-prod-security-config-history")
-    for logged, source in zip((prod.outputs["auditBucketName"], config_bucket.id), sources, strict=True):
-        assert f"arn:aws:s3:::{logged}".startswith(source[:-1])
-        assert not f"arn:aws:s3:::{log_bucket.id}".startswith(source[:-1])
+    assert "ArnLike" not in delivery["Condition"]
+    assert delivery["Condition"]["ArnEquals"] == {
+        "aws:SourceArn": [f"arn:aws:s3:::{prod.outputs['auditBucketName']}", config_bucket.outputs["arn"]]
+    }
+    assert log_bucket.outputs["arn"] not in delivery["Condition"]["ArnEquals"]["aws:SourceArn"]
     config_logging = prod.named("vitality-prod-security-config-history-access-logs")
     assert config_logging.inputs["targetBucket"] == log_bucket.id
     assert config_logging.inputs["bucket"] == config_bucket.id and config_logging.inputs["targetPrefix"] == "config/"
@@ -394,7 +395,7 @@ def test_remediation_role_is_least_privilege(prod) -> None:
 def test_remediation_never_rewrites_the_audit_buckets(prod) -> None:
     inline = statements(policy(prod.named("vitality-prod-security-remediation-role-policy")))
     by_sid = {s["Sid"]: s for s in inline}
-    writes = {"s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock"}
+    writes = {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration"}
     assert writes <= set(by_sid["S3PublicAccessAndTls"]["Action"])
     assert by_sid["S3PublicAccessAndTls"]["Resource"] == "arn:aws:s3:::*"
     deny = by_sid["NeverTheAuditBuckets"]
@@ -403,6 +404,20 @@ def test_remediation_never_rewrites_the_audit_buckets(prod) -> None:
                prod.named("vitality-prod-security-access-logs").id]
     assert deny["Resource"] == [f"arn:aws:s3:::{b}" for b in buckets]
     assert "Condition" not in deny
+
+
+def test_remediation_role_has_what_the_runbooks_list_on_this_trail_only(prod) -> None:
+    """Each runbook's "Required IAM permissions" (Systems Manager Automation Runbook Reference): the S3-TLS one also
+    needs DeleteBucketPolicy, PutEncryptionConfiguration and StartAutomationExecution; log-file validation updates
+    exactly this stack's trail, not every trail of the account (issue #15)."""
+    by_sid = {s["Sid"]: s for s in statements(policy(prod.named("vitality-prod-security-remediation-role-policy")))}
+    assert {"s3:DeleteBucketPolicy", "s3:PutEncryptionConfiguration", "s3:GetBucketPolicy"} <= set(by_sid["S3PublicAccessAndTls"]["Action"])
+    assert by_sid["TrailValidation"]["Resource"] == "arn:aws:cloudtrail:us-west-2:111122223333:trail/vitality-prod-trail"
+    assert by_sid["TrailValidation"]["Resource"] == prod.outputs["trailArn"]
+    start = by_sid["StartRemediationRunbooks"]
+    assert start["Action"] == ["ssm:StartAutomationExecution"]
+    documents = sorted(r.inputs["targetId"] for r in prod.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration"))
+    assert start["Resource"] == [f"arn:aws:ssm:us-west-2:*:automation-definition/{d}:*" for d in documents]
 
 
 # ------------------------------------------------------------------------------------------------ Security Hub
