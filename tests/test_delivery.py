@@ -217,18 +217,19 @@ def test_pull_requests_preview_every_stack_with_the_policy_pack() -> None:
     assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
 
 
-def test_main_deploys_dev_then_prod_through_the_protected_environment() -> None:
+def test_main_deploys_dev_then_prod_each_through_its_environment() -> None:
     doc = _load(ROOT / ".github/workflows/deploy.yml")
     ci = load_stack_config("prod").values["vitality:ci"]
-    assert doc["on"] == {"push": {"branches": [ci.get("deployBranch", "main")]}}
+    assert doc["on"]["push"] == {"branches": ["main"]}
     dev, prod = doc["jobs"]["deploy-dev"], doc["jobs"]["deploy-prod"]
     assert dev["needs"] == "test" and prod["needs"] == "deploy-dev"
-    assert "environment" not in dev  # its OIDC subject is the branch ref the deploy role trusts
+    # the deploy roles trust environment subjects only (components/ci.py), so every deploy job names its environment
+    assert dev["environment"] == ci.get("devEnvironment", "dev")
     assert prod["environment"] == ci.get("prodEnvironment", "prod")
-    for job, stack in ((dev, "dev"), (prod, "prod")):
+    for job, stack, role in ((dev, "dev", "AWS_DEV_DEPLOY_ROLE_ARN"), (prod, "prod", "AWS_DEPLOY_ROLE_ARN")):
         assert job["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
         creds = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-        assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+        assert creds["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}"
         pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
         assert pulumi["with"]["command"] == "up" and pulumi["with"]["stack-name"] == stack
         assert pulumi["with"]["policyPacks"] == "policy"

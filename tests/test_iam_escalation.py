@@ -24,7 +24,8 @@ ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 TOPOLOGIES = {
     "dev": ("dev", {}),
     "prod": ("prod", {}),
-    "dev-with-ci": ("dev", {"vitality:ci.githubRepository": "acme/platform"}),
+    # a dev stack holding its own CI roles (another account), whose dev deploy role deploys a sandbox stack
+    "dev-with-ci": ("dev", {"vitality:ci.githubRepository": "acme/platform", "vitality:ci.devStack": "sandbox"}),
 }
 
 

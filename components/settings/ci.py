@@ -1,5 +1,5 @@
-"""CI settings: the `ci` key table (GitHub repository, deploy branch, prod environment, Pulumi state bucket and
-secrets provider key), `CiSettings` and `read_ci`.
+"""CI settings: the `ci` key table (GitHub repository, the GitHub environments and the stack of the two deploy roles,
+Pulumi state bucket and secrets provider key), `CiSettings` and `read_ci`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .schema import Key, Section, _Problems, _Reader
+from .schema import PROJECT, Key, Section, _Problems, _Reader
 
 _GITHUB_OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _GITHUB_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -25,15 +25,8 @@ def _is_github_repository(value: Any) -> bool:
     )
 
 
-def _is_branch(value: Any) -> bool:
-    # git check-ref-format rules, minus wildcards: the trust policy matches the ref exactly
-    return (
-        re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", value) is not None
-        and ".." not in value
-        and "//" not in value
-        and not value.startswith(("/", "-", "."))
-        and not value.endswith(("/", ".", ".lock"))
-    )
+_ENVIRONMENT_RE = re.compile(r"[A-Za-z0-9._-]{1,255}")
+_STACK_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 def _is_bucket_name(value: Any) -> bool:
@@ -58,26 +51,37 @@ CI_SECTION = Section(
             check=lambda v: v == "" or _is_github_repository(v),
         ),
         Key(
-            "deployBranch",
-            "string",
-            "Branch whose push workflow may assume the deploy role (dev deploys run on it without an environment).",
-            default="main",
-            allowed="a branch name without wildcards, e.g. main",
-            check=_is_branch,
-        ),
-        Key(
             "prodEnvironment",
             "string",
-            "Protected GitHub environment (required reviewers) whose jobs may assume the deploy role for prod.",
+            "Protected GitHub environment (required reviewers) whose jobs may assume this stack's deploy role. No branch "
+            "is ever trusted: a job that skipped the environment would skip its reviewers.",
             default="prod",
             allowed="a GitHub environment name: letters, digits, '.', '_' and '-', up to 255 characters",
-            check=lambda v: re.fullmatch(r"[A-Za-z0-9._-]{1,255}", v) is not None,
+            check=lambda v: _ENVIRONMENT_RE.fullmatch(v) is not None,
+        ),
+        Key(
+            "devEnvironment",
+            "string",
+            "GitHub environment whose jobs may assume the dev deploy role (it deploys devStack only, and is denied "
+            "everything tagged with this stack's environment). Empty: no dev deploy role.",
+            default="dev",
+            allowed="empty, or a GitHub environment name: letters, digits, '.', '_' and '-', up to 255 characters",
+            check=lambda v: v == "" or _ENVIRONMENT_RE.fullmatch(v) is not None,
+        ),
+        Key(
+            "devStack",
+            "string",
+            "The stack the dev deploy role deploys: its roles (<project>-<devStack>-*) and permissions boundary. Not this "
+            "stack, which the prod deploy role deploys.",
+            default="dev",
+            allowed="a lower-case Pulumi stack name (letters, digits, '.', '_', '-') other than this stack",
+            check=lambda v: _STACK_RE.fullmatch(v) is not None,
         ),
         Key(
             "stateBucket",
             "string",
             "S3 bucket of a DIY Pulumi backend (cloud-url s3://<bucket>); the preview role may read the state and take "
-            "the stack lock (the deploy role's PowerUserAccess covers S3). Empty: the Pulumi Cloud backend.",
+            "the stack lock, the deploy roles may write the state. Empty: the Pulumi Cloud backend.",
             default="",
             allowed="empty, or an S3 bucket name (3-63 lower-case letters, digits, '.', '-')",
             check=lambda v: v == "" or _is_bucket_name(v),
@@ -85,8 +89,8 @@ CI_SECTION = Section(
         Key(
             "secretsProviderKeyArn",
             "string",
-            "KMS key of an awskms:// secrets provider; the preview role may decrypt with it (the deploy role's "
-            "PowerUserAccess covers KMS). Empty: the backend's default secrets provider.",
+            "KMS key of an awskms:// secrets provider; the preview role may decrypt with it, the deploy roles also "
+            "encrypt (no other key decrypts for them). Empty: the backend's default secrets provider.",
             default="",
             allowed="empty, or a KMS key ARN such as arn:aws:kms:us-west-2:111122223333:key/<uuid>",
             check=lambda v: v == "" or _KMS_KEY_ARN_RE.fullmatch(v) is not None,
@@ -98,8 +102,9 @@ CI_SECTION = Section(
 @dataclass(frozen=True)
 class CiSettings:
     github_repository: Optional[str]  # owner/name; None: this stack creates no CI roles
-    deploy_branch: str
     prod_environment: str
+    dev_environment: Optional[str]  # None: no dev deploy role
+    dev_stack: str
     state_bucket: Optional[str]
     secrets_provider_key_arn: Optional[str]
 
@@ -109,10 +114,16 @@ def read_ci(problems: _Problems, raw: Any) -> Optional[CiSettings]:
     v = r.values
     if r.bad:
         return None
+    if v["githubRepository"] and v["devEnvironment"] and v["devStack"] == problems.stack:
+        problems.add(f"{PROJECT}:ci.devStack", v["devStack"],
+                     f"a stack other than {problems.stack}: this stack holds the CI roles and its own deploy role deploys it",
+                     "dev")
+        return None
     return CiSettings(
         github_repository=v["githubRepository"] or None,
-        deploy_branch=v["deployBranch"],
         prod_environment=v["prodEnvironment"],
+        dev_environment=v["devEnvironment"] or None,
+        dev_stack=v["devStack"],
         state_bucket=v["stateBucket"] or None,
         secrets_provider_key_arn=v["secretsProviderKeyArn"] or None,
     )

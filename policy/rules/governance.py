@@ -88,7 +88,7 @@ TAGGABLE = (
     "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
     "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
     "aws:backup/plan:Plan", "aws:backup/vault:Vault", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
-    "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
+    "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter", "aws:lambda/function:Function",
 )
 REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
 
