@@ -41,12 +41,12 @@ MODULE_PREFIXES: dict[str, tuple[str, ...]] = {
     "iam": ("iam",),
     "kms": ("kms",),
     "lambda": ("lambda",),
-    "lb": ("elasticloadbalancing",),
-    "rds": ("rds",),
+    # RDS creates the managed master-user secret in Secrets Manager with the caller's permissions
+    "rds": ("rds", "secretsmanager"),
     "route53": ("route53",),
     "rum": ("rum",),
     "s3": ("s3",),
-    "secretsmanager": ("secretsmanager",),
+    "ssm": ("ssm",),
     "securityhub": ("securityhub",),
     "sns": ("sns",),
     "vpc": ("ec2",),
@@ -88,9 +88,7 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
     ),
     "ecr": ServiceActions((*CRUD, "Put*", "SetRepositoryPolicy"), read=(*READ, "BatchGetRepositoryScanningConfiguration")),
     "ecs": ServiceActions((*CRUD, "Put*", "RegisterTaskDefinition", "DeregisterTaskDefinition")),
-    "elasticloadbalancing": ServiceActions(
-        ("Create*", "Delete*", "Modify*", "Add*", "Remove*", "Register*", "Deregister*", "Set*"), read=("Describe*",)
-    ),
+    "guardduty": ServiceActions(CRUD),
     "events": ServiceActions(("Put*", "Delete*", "Remove*", "Enable*", "Disable*", *TAGS), read=("Describe*", "List*")),
     # the deploy step invokes the database bootstrap (aws.lambda_.Invocation); GetFunction returns a code URL, and the
     # code is this repository's
@@ -111,7 +109,11 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
         ("CreateTopic", "DeleteTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", *TAGS),
         read=("Get*", "List*"),
     ),
-    "ssm": ServiceActions((), read=("DescribeDocument", "GetDocument")),
+    # parameters the program owns (their values are in its state already) and the remediation documents
+    "ssm": ServiceActions(
+        ("PutParameter", "DeleteParameter", "DeleteParameters", "AddTagsToResource", "RemoveTagsFromResource"),
+        read=("DescribeDocument", "GetDocument", "DescribeParameters", "ListTagsForResource"),
+    ),
     "wafv2": ServiceActions((*CRUD, "Put*", "Associate*", "Disassociate*")),
     "xray": ServiceActions((*CRUD, "Put*"), read=("Get*", "List*")),
 }
@@ -151,11 +153,9 @@ DATA_READS: dict[str, str] = {
 # Service principals the program's roles are passed to (iam:PassedToService); the test checks that it is exactly
 # the union of the service principals in every role's trust policy, plus Config's service-linked role.
 PASSED_TO_SERVICES = (
-    "apprunner.amazonaws.com",
     "backup.amazonaws.com",
     "build.apprunner.amazonaws.com",
     "cloudtrail.amazonaws.com",
-    "cognito-identity.amazonaws.com",
     "config.amazonaws.com",
     "ecs-tasks.amazonaws.com",
     "ecs.amazonaws.com",
