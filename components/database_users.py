@@ -80,6 +80,8 @@ def database_users(
     code = HANDLER.read_bytes()
     function = aws.lambda_.Function(
         f"{name}-bootstrap",
+        # a fixed name (stateless: a rename only replaces the function) that the alarm and invocation can name
+        name=f"{ctx.name_prefix}-db-bootstrap",
         description="Creates the application's PostgreSQL users (IAM authentication) through the RDS Data API",
         runtime=RUNTIME,
         architectures=["arm64"],

@@ -30,6 +30,9 @@ _MAINTENANCE_WINDOW = re.compile(
 )
 # Parameters that only take effect after a reboot; RDS rejects apply_method "immediate" for them.
 STATIC_DB_PARAMETERS = ("shared_preload_libraries", "max_connections", "rds.logical_replication", "track_activity_query_size")
+# The RDS Data API on Aurora PostgreSQL Serverless v2 and provisioned clusters (docs.aws.amazon.com/AmazonRDS/latest/
+# AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html): minimum minor version per major.
+DATA_API_MINIMUM = {13: 11, 14: 8, 15: 3, 16: 1, 17: 4}
 
 DATABASE_SECTION = Section(
     "database",
@@ -38,7 +41,8 @@ DATABASE_SECTION = Section(
         Key(
             "engineVersion",
             "string",
-            "Aurora PostgreSQL engine version (major.minor). minCapacity 0 needs 14.12, 15.7, 16.3, 17.4 or later.",
+            "Aurora PostgreSQL engine version (major.minor). The RDS Data API (it creates the application users) needs "
+            "14.8, 15.3, 16.1, 17.4 or later; minCapacity 0 needs 14.12, 15.7, 16.3, 17.4 or later.",
             default="17.7",
             allowed="a version of the form MAJOR.MINOR with MAJOR 14 to 17, e.g. 17.7",
             check=lambda v: re.fullmatch(r"\d{2}\.\d{1,2}", v) is not None and int(v.split(".")[0]) in DATABASE_MAJORS,
@@ -349,6 +353,12 @@ def read_database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
         if minor < AUTO_PAUSE_MINIMUM[major]:
             r.fail("engineVersion", f"{major}.{AUTO_PAUSE_MINIMUM[major]} or later when database.minCapacity is 0 "
                    "(auto-pause)", f"{major}.{AUTO_PAUSE_MINIMUM[major]}")
+    if r.ok("engineVersion"):
+        # the bootstrap that creates the application's users runs SQL through the RDS Data API (database_users.py)
+        major, minor = (int(x) for x in v["engineVersion"].split("."))
+        if minor < DATA_API_MINIMUM.get(major, 0):
+            r.fail("engineVersion", f"{major}.{DATA_API_MINIMUM[major]} or later: the RDS Data API, which creates the "
+                   "application's database users, needs it", f"{major}.{DATA_API_MINIMUM[major]}")
     for window in ("backupWindow", "maintenanceWindow"):
         if r.ok(window):
             start, end = (_backup_intervals(v[window])[0] if window == "backupWindow" else _maintenance_interval(v[window]))
