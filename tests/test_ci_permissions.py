@@ -7,6 +7,7 @@ deploy and preview roles) learns it; a service no stack uses any more fails too,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,9 @@ def test_chunks_keep_the_order_and_the_budget(budget: int, pieces: int) -> None:
     assert [a for c in chunks for a in c] == actions
     assert len(chunks) == pieces
     assert all(len(str(c)) <= budget for c in chunks)
+
+
+def test_docs_list_every_denied_data_read() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text()
+    missing = [a for a in perms.DATA_READS if f"`{a}`" not in page and f"`{a.split(':', 1)[1]}`" not in page]
+    assert missing == []
