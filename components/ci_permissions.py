@@ -74,7 +74,9 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
     # CreateBackupVault mounts the vault's storage capsule
     "backup-storage": ServiceActions(("MountCapsule",), read=()),
     "budgets": ServiceActions(("ModifyBudget", "TagResource", "UntagResource"), read=("ViewBudget", "ListTagsForResource")),
-    "cloudfront": ServiceActions((*CRUD, "Publish*")),
+    # standard logging v2 (a CloudWatch Logs delivery source) needs the service's own authorization: CloudWatch Logs,
+    # "Service-specific permissions" of vended logs V2
+    "cloudfront": ServiceActions((*CRUD, "Publish*", "AllowVendedLogDeliveryForResource")),
     "cloudtrail": ServiceActions(("CreateTrail", "UpdateTrail", "StartLogging", "Put*", "AddTags", "RemoveTags")),
     "cloudwatch": ServiceActions(("Put*", "Delete*", "Enable*", "Disable*", *TAGS)),
     "cognito-identity": ServiceActions((*CRUD, "SetIdentityPoolRoles")),
@@ -93,7 +95,7 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
     # the deploy step invokes the database bootstrap (aws.lambda_.Invocation); GetFunction returns a code URL, and the
     # code is this repository's
     "lambda": ServiceActions((*CRUD, "Put*", "AddPermission", "RemovePermission", "Publish*", "InvokeFunction"), read=("Get*", "List*")),
-    "logs": ServiceActions(("Create*", "Delete*", "Put*", "AssociateKmsKey", "DisassociateKmsKey", *TAGS)),
+    "logs": ServiceActions(("Create*", "Delete*", "Put*", "Update*", "AssociateKmsKey", "DisassociateKmsKey", *TAGS)),
     "rds": ServiceActions(
         ("Create*", "Delete*", "Modify*", "AddTagsToResource", "RemoveTagsFromResource", "AddRoleToDBCluster",
          "RemoveRoleFromDBCluster", "AddSourceIdentifierToSubscription", "RemoveSourceIdentifierFromSubscription",
