@@ -13,11 +13,11 @@ import pytest
 
 from components import ci_permissions as perms
 from components.settings.api import API_PLATFORMS
-from offline import Capture
+from offline import Capture, stacks
 from tests.conftest import capture_for
 from tests.iam_documents import ROLE, as_list, documents
 
-STACKS = ("dev", "prod")
+STACKS = tuple(stacks())
 # every platform, a custom domain (ACM, Route 53) and synthetics: the optional parts of the program
 VARIANTS: dict[str, dict[str, object]] = {
     **{f"api-{p}": {"vitality:api.platform": p} for p in API_PLATFORMS},

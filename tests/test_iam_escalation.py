@@ -13,18 +13,18 @@ from typing import Any
 import pytest
 
 from components.guardrails import boundary_name
-from offline import Capture
+from offline import Capture, stacks
 from tests.conftest import capture_for
 from tests.iam_documents import ATTACHMENT, ROLE, as_list, identity_documents
 
 NEEDS_BOUNDARY = ("iam:createrole", "iam:putrolepolicy", "iam:attachrolepolicy", "iam:putrolepermissionsboundary")
 NEVER = ("iam:createpolicyversion", "iam:setdefaultpolicyversion")
 ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
-# the CI roles exist only where ci.githubRepository is set; dev gets it here to walk its roles too
+# every stack file, plus a dev stack holding its own CI roles (another account; the CI roles exist only where
+# ci.githubRepository is set) whose dev deploy role deploys a
+# sandbox stack
 TOPOLOGIES = {
-    "dev": ("dev", {}),
-    "prod": ("prod", {}),
-    # a dev stack holding its own CI roles (another account), whose dev deploy role deploys a sandbox stack
+    **{stack: (stack, {}) for stack in stacks()},
     "dev-with-ci": ("dev", {"vitality:ci.githubRepository": "acme/platform", "vitality:ci.devStack": "sandbox"}),
 }
 

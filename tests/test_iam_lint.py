@@ -22,16 +22,17 @@ import pytest
 import yaml
 from parliament import analyze_policy_string
 
-from offline import Capture
+from offline import Capture, stacks
 from tests.conftest import capture_for
 from tests.iam_documents import Document, documents
 
 ALLOWED = yaml.safe_load((Path(__file__).parent / "iam_lint_allowed.yaml").read_text())["allowed"]
 STYLE_ONLY = {"RESOURCE_STAR", "RESOURCE_EFFECTIVELY_STAR"}
+# every stack file, plus a dev stack holding its own CI roles (another account; the CI roles exist only where
+# ci.githubRepository is set) whose dev deploy role deploys a
+# sandbox stack
 TOPOLOGIES = {
-    "dev": ("dev", {}),
-    "prod": ("prod", {}),
-    # a dev stack holding its own CI roles (another account), whose dev deploy role deploys a sandbox stack
+    **{stack: (stack, {}) for stack in stacks()},
     "dev-with-ci": ("dev", {"vitality:ci.githubRepository": "acme/platform", "vitality:ci.devStack": "sandbox"}),
 }
 
