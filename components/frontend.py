@@ -4,7 +4,7 @@
 |---|---|---|
 | site bucket | stack region | private (BPA x4, no ACLs), SSE-KMS with a dedicated key only this distribution may use to decrypt, versioned, read only through OAC by this distribution |
 | log bucket | stack region | S3 server access logs of the site bucket and CloudFront access logs (v2 log delivery); SSE-S3 because S3 server access logging cannot write to an SSE-KMS bucket |
-| distribution | global | OAC to S3, `/api/*` to the API over TLS 1.2 with the origin-verify secret, SPA routing by a viewer-request function, security headers, WAF |
+| distribution | global | OAC to S3, `/api/*` to the API (ecs: its CloudFront VPC origin; apprunner: TLS 1.2) with the origin-verify secret, SPA routing by a viewer-request function, security headers, WAF |
 | web ACL, IP sets, WAF log group, certificate | us-east-1 | CloudFront only accepts CLOUDFRONT-scope WAF and ACM certificates from us-east-1 |
 | v2 access-log delivery | us-east-1 | CloudFront's log delivery source lives in us-east-1; the destination is the log bucket |
 
@@ -173,23 +173,7 @@ class Frontend(pulumi.ComponentResource):
                     domain_name=site.bucket.bucket_regional_domain_name,
                     origin_access_control_id=oac.id,
                 ),
-                aws.cloudfront.DistributionOriginArgs(
-                    origin_id=API_ORIGIN_ID,
-                    domain_name=args.api.domain,
-                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                        http_port=80,
-                        https_port=443,
-                        origin_protocol_policy="https-only",
-                        origin_ssl_protocols=["TLSv1.2"],
-                        origin_read_timeout=30,
-                        origin_keepalive_timeout=5,
-                    ),
-                    custom_headers=[
-                        aws.cloudfront.DistributionOriginCustomHeaderArgs(
-                            name=args.api.verify_header_name, value=args.api.verify_header_value
-                        )
-                    ],
-                ),
+                _api_origin(args.api),
             ],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=SITE_ORIGIN_ID,
@@ -584,6 +568,34 @@ class Frontend(pulumi.ComponentResource):
         if len(statements) == 1:
             return statements[0]
         return waf.WebAclRuleStatementArgs(or_statement=waf.WebAclRuleStatementOrStatementArgs(statements=statements))
+
+
+def _api_origin(api: ApiOrigin) -> aws.cloudfront.DistributionOriginArgs:
+    """The `/api/*` origin: the API's VPC origin (ecs: its protocol and TLS policy live on the VpcOrigin), or the
+    public App Runner URL over TLS 1.2. Both carry the origin-verify header the API's web ACL requires."""
+    header = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=api.verify_header_name, value=api.verify_header_value)]
+    if api.vpc_origin_id is not None:
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=API_ORIGIN_ID,
+            domain_name=api.domain,
+            vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                vpc_origin_id=api.vpc_origin_id, origin_read_timeout=30, origin_keepalive_timeout=5
+            ),
+            custom_headers=header,
+        )
+    return aws.cloudfront.DistributionOriginArgs(
+        origin_id=API_ORIGIN_ID,
+        domain_name=api.domain,
+        custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+            http_port=80,
+            https_port=443,
+            origin_protocol_policy="https-only",
+            origin_ssl_protocols=["TLSv1.2"],
+            origin_read_timeout=30,
+            origin_keepalive_timeout=5,
+        ),
+        custom_headers=header,
+    )
 
 
 def _validation_field(value: Optional[str], field: str) -> str:
