@@ -232,7 +232,10 @@ def build(api: Api) -> EcsPlatform:
         ),
     )
     _scaling(api, cluster, service, load_balancer, target_group)
-    domain = pulumi.Output.from_input(cfg.domain) if cfg.domain else load_balancer.dns_name
+    # CloudFront switches to this origin only once the service is steady (healthy targets), so a migration from
+    # another platform keeps serving from the old origin until then; Pulumi deletes the old one last
+    host = pulumi.Output.from_input(cfg.domain) if cfg.domain else load_balancer.dns_name
+    domain = pulumi.Output.all(host, service.id).apply(lambda values: str(values[0]))
     return EcsPlatform(
         domain=domain,
         execution_role=execution_role,
