@@ -211,13 +211,13 @@ def test_scaling_follows_config(platform) -> None:
         assert (scaling.inputs["minSize"], scaling.inputs["maxSize"], scaling.inputs["maxConcurrency"]) == (3, 7, 50)
         assert capture.one(SERVICE[platform]).inputs["autoScalingConfigurationArn"] == scaling.outputs["arn"]
     else:
-        target = capture.one("aws:appautoscaling/target:Target")
+        target = capture.named("vitality-dev-api-scaling", "aws:appautoscaling/target:Target")
         assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (3, 7)
         service = capture.one(SERVICE[platform])
         assert target.inputs["resourceId"] == f"service/{capture.one('aws:ecs/cluster:Cluster').outputs['name']}/{service.outputs['name']}"
         assert service.inputs["desiredCount"] == 3 and "desiredCount" in service.ignore_changes
         policies = {p.name.rsplit("-", 1)[-1]: p.inputs["targetTrackingScalingPolicyConfiguration"]
-                    for p in capture.of_type("aws:appautoscaling/policy:Policy")}
+                    for p in capture.of_type("aws:appautoscaling/policy:Policy") if p.parent == target.urn}
         assert policies["requests"]["targetValue"] == 3000
         assert policies["requests"]["predefinedMetricSpecification"]["predefinedMetricType"] == "ALBRequestCountPerTarget"
         lb, tg = capture.one("aws:lb/loadBalancer:LoadBalancer"), capture.one("aws:lb/targetGroup:TargetGroup")
@@ -233,7 +233,7 @@ def test_stack_scaling_bounds(platform) -> None:
             s = capture.one("aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion").inputs
             assert (s["minSize"], s["maxSize"]) == bounds
         else:
-            t = capture.one("aws:appautoscaling/target:Target").inputs
+            t = capture.named(f"vitality-{stack}-api-scaling", "aws:appautoscaling/target:Target").inputs
             assert (t["minCapacity"], t["maxCapacity"]) == bounds
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from offline import Capture
 from tests.conftest import capture_for, policy, statements
+from tests.test_frontend import origin
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"
@@ -104,7 +105,7 @@ def test_the_distribution_reaches_the_api_through_the_vpc_origin_of_that_load_ba
     assert config["arn"] == lb.outputs["arn"]
     assert config["originProtocolPolicy"] == "http-only" and config["httpPort"] == 80
     distribution = cap.one("aws:cloudfront/distribution:Distribution")
-    [api] = [o for o in distribution.outputs["origins"] if o["originId"] == "api"]
+    api = origin(cap, "api")
     assert api["vpcOriginConfig"]["vpcOriginId"] == vpc_origin.id
     assert api["domainName"] == lb.outputs["dnsName"]
     assert "customOriginConfig" not in api
@@ -196,8 +197,7 @@ def test_a_custom_origin_domain_turns_the_vpc_hop_into_https() -> None:
     assert config["originSslProtocols"] == {"items": ["TLSv1.2"], "quantity": 1}
     [cloudfront] = [r for r in capture.of_type(INGRESS) if r.inputs.get("prefixListId")]
     assert (cloudfront.inputs["fromPort"], cloudfront.inputs["toPort"]) == (443, 443)
-    [api] = [o for o in capture.one("aws:cloudfront/distribution:Distribution").outputs["origins"] if o["originId"] == "api"]
-    assert api["domainName"] == DOMAIN["vitality:api.domain"]
+    assert origin(capture, "api")["domainName"] == DOMAIN["vitality:api.domain"]
     alias = capture.named("vitality-prod-api-origin-alias", "aws:route53/record:Record")
     assert alias.inputs["aliases"][0]["name"] == capture.one(LB).outputs["dnsName"]
     assert capture.outputs["apiOriginUrl"] == "https://" + DOMAIN["vitality:api.domain"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.settings import load_settings
@@ -13,7 +15,7 @@ BAD_VALUES = [
     ("api.platform", "ecs-express"),
     ("api.platform", "fargate"),
     ("api.domain", "not a host"),
-    ("api.domain", "api.example.com"),  # without api.hostedZoneId
+    ("api.domain", "API.example.com"),
     ("api.hostedZoneId", "zone-1"),
     ("api.cloudfrontPrefixListId", "sg-12345678"),
     ("api.wafRateLimit", 10),
@@ -76,7 +78,7 @@ def test_min_above_max_blames_max() -> None:
 
 @pytest.mark.parametrize(
     "platform,cpu,memory",
-    [("apprunner", 512, 2048), ("apprunner", 2048, 8192), ("ecs", 4096, 31744), ("ecs", 256, 4096), ("ecs", 2048, 17408)],
+    [("apprunner", 512, 2048), ("apprunner", 2048, 8192), ("ecs", 4096, 7168), ("ecs", 256, 4096), ("ecs", 2048, 17408)],
 )
 def test_cpu_memory_combination_is_checked_per_platform(platform: str, cpu: int, memory: int) -> None:
     error = config_error("dev", {"vitality:api.platform": platform, "vitality:api.cpu": cpu, "vitality:api.memory": memory})
@@ -129,10 +131,16 @@ def test_bootstrap_image_needs_its_own_port_and_health_path() -> None:
 def test_own_image_takes_the_apps_port_and_health_path(program) -> None:
     capture = program("dev", overrides={"vitality:api.image": "v1.0.0", "vitality:api.port": 8080,
                                         "vitality:api.healthCheckPath": "/health"})
-    service = capture.one("aws:apprunner/service:Service").inputs
-    image = service["sourceConfiguration"]["imageRepository"]
+    api = json.loads(capture.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])[0]
+    assert api["portMappings"][0]["containerPort"] == 8080 and api["image"].endswith("/vitality-dev/api:v1.0.0")
+    target_group = capture.one("aws:lb/targetGroup:TargetGroup").inputs
+    assert target_group["healthCheck"]["path"] == "/health" and target_group["port"] == 8080
+    service = program("dev", overrides={"vitality:api.platform": "apprunner", "vitality:api.image": "v1.0.0",
+                                        "vitality:api.port": 8080, "vitality:api.healthCheckPath": "/health"})
+    inputs = service.one("aws:apprunner/service:Service").inputs
+    image = inputs["sourceConfiguration"]["imageRepository"]
     assert image["imageConfiguration"]["port"] == "8080" and image["imageRepositoryType"] == "ECR"
-    assert service["healthCheckConfiguration"]["path"] == "/health"
+    assert inputs["healthCheckConfiguration"]["path"] == "/health"
 
 
 def test_ecs_express_is_refused_with_the_replacement_and_the_command() -> None:
