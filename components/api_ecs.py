@@ -253,14 +253,39 @@ def _access_log_bucket(api: Api) -> HardenedBucket:
     ctx = args.ctx
     elb_account = ELB_LOG_ACCOUNTS.get(ctx.region)
     principal = {"AWS": f"arn:{ctx.partition}:iam::{elb_account}:root"} if elb_account else {"Service": ELB_LOG_DELIVERY}
+    expiry = [LifecycleRule("expire-logs", expire_days=args.log_retention_days, noncurrent_expire_days=30)]
+    # S3.9: the access-log bucket's own server access logs go to a destination that is not logged itself
+    server_logs = hardened_bucket(
+        f"{name}-alb-logs-access",
+        ctx,
+        COMPONENT,
+        api,
+        encryption=BucketEncryption(sse_s3_reason="S3 server access logging only delivers to SSE-S3 buckets"),
+        lifecycle=expiry,
+        defer_policy=True,
+    )
     bucket = hardened_bucket(
         f"{name}-alb-logs",
         ctx,
         COMPONENT,
         api,
         encryption=BucketEncryption(sse_s3_reason="ELB access logs support only SSE-S3 on the destination bucket"),
-        lifecycle=[LifecycleRule("expire-logs", expire_days=args.log_retention_days, noncurrent_expire_days=30)],
+        lifecycle=expiry,
+        access_log_bucket=server_logs.name,
+        access_log_prefix="s3/alb-logs/",
         defer_policy=True,
+    )
+    server_logs.attach_policy(
+        [
+            {
+                "Sid": "S3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(server_logs.arn, "/s3/alb-logs/*"),
+                "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnLike": {"aws:SourceArn": bucket.arn}},
+            }
+        ]
     )
     bucket.attach_policy(
         [
