@@ -218,9 +218,9 @@ def test_edge_alarms_live_in_us_east_1_and_the_rest_at_home(stack_capture: Captu
 
 def test_threshold_override_replaces_the_catalog_value() -> None:
     capture = obs("prod", overrides={"vitality:observability.thresholds.aurora-cpu": 65,
-                                     "vitality:observability.thresholds.api-instances-at-max": 7})
+                                     "vitality:observability.thresholds.api-ecs-tasks-at-max": 7})
     assert capture.named("vitality-prod-obs-aurora-cpu").inputs["threshold"] == 65
-    assert capture.named("vitality-prod-obs-api-instances-at-max").inputs["threshold"] == 7
+    assert capture.named("vitality-prod-obs-api-ecs-tasks-at-max").inputs["threshold"] == 7
     assert obs("prod").named("vitality-prod-obs-aurora-cpu").inputs["threshold"] == 80
 
 
