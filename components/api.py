@@ -62,7 +62,7 @@ XRAY_WRITE = (
 )
 # Managed rule groups after the origin check: OWASP-style common rules, known bad inputs, Amazon IP reputation.
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList")
-RATE_LIMIT_PRIORITY = 10  # after the origin check (0), before the managed groups (1..3 would renumber them)
+RATE_LIMIT_PRIORITY = 10  # after the origin check (0) and the managed groups (1-3), whose priorities stay as they are
 
 
 @dataclass(frozen=True)

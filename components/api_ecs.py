@@ -34,6 +34,7 @@ from .common import (
     log_group,
     service_role,
     service_trust,
+    validation_field,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.50.0"
 COLLECTOR_CONFIG = "/etc/ecs/ecs-xray.yaml"
 TMP_VOLUME = "tmp"
 ACCESS_LOG_PREFIX = "alb"
-# ELB security policy with TLS 1.3 and 1.2 only (Security Hub ELB.17 accepts it).
+# ELB security policy with TLS 1.3 and 1.2 only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HEALTH_CHECK_GRACE_SECONDS = 60
 CPU_TARGET_PERCENT = 60.0
@@ -314,9 +315,9 @@ def _certificate(api: Api, load_balancer: aws.lb.LoadBalancer) -> pulumi.Output[
     record = aws.route53.Record(
         f"{name}-cert-validation",
         zone_id=cfg.hosted_zone_id,
-        name=option.apply(lambda o: o.resource_record_name or ""),
-        type=option.apply(lambda o: o.resource_record_type or "CNAME"),
-        records=[option.apply(lambda o: o.resource_record_value or "")],
+        name=option.apply(lambda o: validation_field(o.resource_record_name, "resource_record_name")),
+        type=option.apply(lambda o: validation_field(o.resource_record_type, "resource_record_type")),
+        records=[option.apply(lambda o: validation_field(o.resource_record_value, "resource_record_value"))],
         ttl=300,
         allow_overwrite=True,
         opts=child(certificate),

@@ -586,6 +586,16 @@ def metric_alarm(
     )
 
 
+def validation_field(value: Optional[str], field: str) -> str:
+    """A field of an ACM DNS validation option: ACM always fills in the record it asks for (the SDK types it optional).
+
+    During a preview of a new certificate the options are unknown and this does not run.
+    """
+    if value is None:
+        raise ValueError(f"ACM returned a DNS validation option without {field}")
+    return value
+
+
 # --------------------------------------------------------------------------------------------------
 # Typed views one component hands to another (a component never looks another up by name)
 # --------------------------------------------------------------------------------------------------

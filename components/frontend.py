@@ -35,6 +35,7 @@ from .common import (
     hardened_bucket,
     kms_key,
     policy_json,
+    validation_field,
     waf_logging,
 )
 from .encryption import KeyRef
@@ -382,9 +383,9 @@ class Frontend(pulumi.ComponentResource):
         record = aws.route53.Record(
             f"{name}-cert-validation",
             zone_id=s.hosted_zone_id,
-            name=option.apply(lambda o: _validation_field(o.resource_record_name, "resource_record_name")),
-            type=option.apply(lambda o: _validation_field(o.resource_record_type, "resource_record_type")),
-            records=[option.apply(lambda o: _validation_field(o.resource_record_value, "resource_record_value"))],
+            name=option.apply(lambda o: validation_field(o.resource_record_name, "resource_record_name")),
+            type=option.apply(lambda o: validation_field(o.resource_record_type, "resource_record_type")),
+            records=[option.apply(lambda o: validation_field(o.resource_record_value, "resource_record_value"))],
             ttl=300,
             allow_overwrite=True,
             opts=child(certificate),
@@ -596,16 +597,6 @@ def _api_origin(api: ApiOrigin) -> aws.cloudfront.DistributionOriginArgs:
         ),
         custom_headers=header,
     )
-
-
-def _validation_field(value: Optional[str], field: str) -> str:
-    """A field of an ACM DNS validation option: ACM always fills in the record it asks for (the SDK types it optional).
-
-    During a preview of a new certificate the options are unknown and this does not run.
-    """
-    if value is None:
-        raise ValueError(f"ACM returned a DNS validation option without {field}")
-    return value
 
 
 def _override(rule: str, action: str) -> waf.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs:

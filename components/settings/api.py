@@ -182,10 +182,10 @@ class ApiSettings:
     memory: int
     port: int
     health_check_path: str
-    domain: str = ""  # ecs: the origin's DNS name (HTTPS inside the VPC); empty: HTTP inside the VPC
-    hosted_zone_id: str = ""
-    cloudfront_prefix_list_id: str = ""  # ecs: resolved for aws:region
-    waf_rate_limit: int = 2000
+    domain: str  # ecs: the origin's DNS name (HTTPS inside the VPC); empty: HTTP inside the VPC
+    hosted_zone_id: str
+    cloudfront_prefix_list_id: str  # ecs: resolved for aws:region
+    waf_rate_limit: int
 
     @property
     def listener_port(self) -> int:
