@@ -5,6 +5,7 @@ custom origin domain turns on."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -209,3 +210,20 @@ def test_preview_builds_the_same_path(stack: str) -> None:
     assert len(capture.of_type(SERVICE)) == 1 and len(capture.of_type(VPC_ORIGIN)) == 1 and len(capture.of_type(LB)) == 1
     distribution = capture.one("aws:cloudfront/distribution:Distribution")
     assert capture.one(VPC_ORIGIN).urn in distribution.property_dependencies["origins"]
+
+
+def test_the_offline_engine_answers_the_new_types_like_aws(cap: Capture) -> None:
+    """The mocks return what AWS would: ARNs, arn suffixes (the CloudWatch dimensions), DNS names and ids."""
+    region, account = "us-west-2", "111122223333"
+    lb, tg = cap.one(LB), cap.one(TG)
+    assert re.fullmatch(rf"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/[\w-]+/[0-9a-f]{{16}}", lb.outputs["arn"])
+    assert lb.outputs["arn"].endswith(lb.outputs["arnSuffix"]) and lb.outputs["arnSuffix"].startswith("app/")
+    assert re.fullmatch(rf"internal-[\w-]+-\d+\.{region}\.elb\.amazonaws\.com", lb.outputs["dnsName"])
+    assert tg.outputs["arn"].endswith(tg.outputs["arnSuffix"]) and tg.outputs["arnSuffix"].startswith("targetgroup/")
+    assert cap.one(LISTENER).outputs["arn"].startswith(f"arn:aws:elasticloadbalancing:{region}:{account}:listener/app/")
+    assert re.fullmatch(r"vo_[0-9a-f]{22}", cap.one(VPC_ORIGIN).id)
+    task = cap.one(TASK)
+    assert task.outputs["arn"] == f"arn:aws:ecs:{region}:{account}:task-definition/vitality-{cap.stack}-api:1"
+    service = cap.one(SERVICE)
+    cluster = cap.one("aws:ecs/cluster:Cluster").outputs["name"]
+    assert service.outputs["arn"] == f"arn:aws:ecs:{region}:{account}:service/{cluster}/{service.outputs['name']}"
