@@ -14,7 +14,7 @@ from components.database_users import access_outputs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
 from components.guardrails import Guardrails, GuardrailsArgs
-from components.network import Network, NetworkArgs
+from components.network import LoadBalancerPath, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
@@ -68,6 +68,13 @@ network = Network(
         settings=settings.network,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
+        api_path=LoadBalancerPath(
+            listener_port=settings.api.listener_port,
+            container_port=settings.api.port,
+            cloudfront_prefix_list_id=settings.api.cloudfront_prefix_list_id,
+        )
+        if settings.api.platform == "ecs"
+        else None,
     ),
     components,
 )
@@ -104,8 +111,10 @@ api = Api(
         settings=settings.api,
         repository=registry.api,
         database=database.connection,
+        vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
         app_security_group_id=network.app_security_group_id,
+        load_balancer_security_group_id=network.load_balancer_security_group_id,
         data_key=encryption.data,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
@@ -195,7 +204,16 @@ pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
 pulumi.export("databaseApp", access_outputs(database.access))  # the app contract (docs/api.md)
-pulumi.export("apiUrl", api.url)
+if settings.api.platform == "ecs":
+    # the load balancer is internal: the API's address is CloudFront's /api/* behaviour
+    pulumi.export("apiUrl", pulumi.Output.concat(frontend.url, "/api"))
+    pulumi.export("apiOriginUrl", api.url)
+    pulumi.export("ecsClusterName", api.ecs_cluster_name)
+    pulumi.export("ecsServiceName", api.ecs_service_name)
+    pulumi.export("loadBalancerArn", api.load_balancer_arn)
+    pulumi.export("vpcOriginId", api.vpc_origin_id)
+else:
+    pulumi.export("apiUrl", api.url)
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
