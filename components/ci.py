@@ -56,11 +56,9 @@ KEY_READS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", 
              "kms:ListKeyPolicies", "kms:ListAliases", "kms:ListKeys", "kms:ListKeyRotations")
 # Services that encrypt with the data key through the deploying principal's own KMS permissions when a resource is
 # created: RDS stores the managed master-user secret in Secrets Manager (which generates its data key through
-# kms:ViaService), AWS Backup creates a vault under a customer-managed key, and SSM encrypts (and, on refresh,
-# decrypts) the SecureString parameters the program writes. A kms:ViaService grant is usable only inside those
-# services' APIs; reading a secret still needs secretsmanager:GetSecretValue, which is denied, and parameters other
-# than the stack's own stay denied.
-ENVELOPE_VIA_SERVICES = ("secretsmanager", "backup", "ssm")
+# kms:ViaService), and AWS Backup creates a vault under a customer-managed key. A kms:ViaService grant is usable only
+# inside those services' APIs, and reading the secret still needs secretsmanager:GetSecretValue, which is denied.
+ENVELOPE_VIA_SERVICES = ("secretsmanager", "backup")
 AUDIT_BUCKET_PROTECTION = (
     "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration",
     "s3:PutBucketVersioning", "s3:PutBucketObjectLockConfiguration", "s3:BypassGovernanceRetention",
@@ -213,28 +211,19 @@ class Ci(pulumi.ComponentResource):
             found.append(allow("ConfigSecrets", actions, cfg.secrets_provider_key_arn))
         return found
 
-    def _data_read_denies(self, stack: Optional[str] = None) -> list[Statement]:
-        """Explicit denies on every read that returns data. The exceptions are what Pulumi itself reads: the backend's
-        state objects and secrets key (when configured) and, for a deploy role, the SSM parameters its own stack
-        writes (their values are in that stack's state already; refreshing them reads them back)."""
-        ctx, cfg, partition = self._args.ctx, self._args.settings, self._args.ctx.partition
+    def _data_read_denies(self, deploy: bool) -> list[Statement]:
+        """Explicit denies on every read that returns data; the backend's own state objects and secrets key (when
+        configured) are the only exceptions, because Pulumi itself reads them."""
+        cfg, partition = self._args.settings, self._args.ctx.partition
         state = [f"arn:{partition}:s3:::{cfg.state_bucket}/.pulumi/*"] if cfg.state_bucket else []
         object_reads = [a for a in perms.DATA_READS if a.startswith("s3:")]
-        parameter_reads = [a for a in perms.DATA_READS if a.startswith("ssm:")]
-        other = [a for a in perms.DATA_READS if a not in (*object_reads, *parameter_reads)]
-        own_parameters = [
-            pulumi.Output.concat(f"arn:{partition}:ssm:{region}:", ctx.account_id, f":parameter/{ctx.project}-{stack}-*")
-            for region in sorted(set(self._args.regions))
-        ] if stack else []
         reads: list[Statement] = [
-            {"Sid": "NoDataReads", "Effect": "Deny", "Action": [*other, *([] if stack else parameter_reads)], "Resource": "*"},
+            {"Sid": "NoDataReads", "Effect": "Deny", "Action": [a for a in perms.DATA_READS if a not in object_reads], "Resource": "*"},
             {"Sid": "NoObjectReads", "Effect": "Deny", "Action": object_reads, **({"NotResource": state} if state else {"Resource": "*"})},
         ]
-        if stack:
-            reads.append({"Sid": "NoOtherParameterReads", "Effect": "Deny", "Action": parameter_reads, "NotResource": own_parameters})
         via = [f"{service}.{region}.amazonaws.com" for service in ENVELOPE_VIA_SERVICES for region in sorted(set(self._args.regions))]
         decrypt: Statement = {"Sid": "NoDecryption", "Effect": "Deny", "Action": ["kms:Decrypt", "kms:ReEncryptFrom"]}
-        if stack:  # a deploy role: only inside the services that encrypt what it creates
+        if deploy:  # only inside the services that encrypt what it creates
             decrypt["Condition"] = {"StringNotEquals": {"kms:ViaService": via}}
         keys = [cfg.secrets_provider_key_arn] if cfg.secrets_provider_key_arn else []
         decrypt.update({"NotResource": keys} if keys else {"Resource": "*"})
@@ -248,7 +237,7 @@ class Ci(pulumi.ComponentResource):
             allow("ReadIam", ["iam:Get*", "iam:List*"], "*"),
             allow("ReadKeys", KEY_READS, "*", Condition=self._in_regions()),
             *self._backend_statements(write=False),
-            *self._data_read_denies(),
+            *self._data_read_denies(deploy=False),
         ]
 
     # ------------------------------------------------------------------------------------------------ deploy roles
@@ -311,7 +300,7 @@ class Ci(pulumi.ComponentResource):
             allow("GrantsForAwsServices", ["kms:CreateGrant"], keys, Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}),
             allow(
                 "EnvelopeKeysViaServices",
-                ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"],
+                ["kms:GenerateDataKey", "kms:Decrypt"],
                 keys,
                 Condition={"StringEquals": {"kms:ViaService": [f"{s}.{r}.amazonaws.com" for s in ENVELOPE_VIA_SERVICES for r in sorted(set(self._args.regions))]}},
             ),
@@ -334,7 +323,7 @@ class Ci(pulumi.ComponentResource):
     def _deploy_denies(self, target: DeployTarget, provider_arn: pulumi.Output[str]) -> list[Statement]:
         ctx = self._args.ctx
         found: list[Statement] = [
-            *self._data_read_denies(target.stack),
+            *self._data_read_denies(deploy=True),
             {"Sid": "NoManagedPolicyWrites", "Effect": "Deny", "Action": list(MANAGED_POLICY_WRITES), "Resource": "*"},
             # a role it created could trust it; it never assumes one
             {"Sid": "NoRoleAssumption", "Effect": "Deny", "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"], "Resource": "*"},

@@ -41,12 +41,12 @@ MODULE_PREFIXES: dict[str, tuple[str, ...]] = {
     "iam": ("iam",),
     "kms": ("kms",),
     "lambda": ("lambda",),
+    "lb": ("elasticloadbalancing",),
     # RDS creates the managed master-user secret in Secrets Manager with the caller's permissions
     "rds": ("rds", "secretsmanager"),
     "route53": ("route53",),
     "rum": ("rum",),
     "s3": ("s3",),
-    "ssm": ("ssm",),
     "securityhub": ("securityhub",),
     "sns": ("sns",),
     "vpc": ("ec2",),
@@ -91,6 +91,9 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
     "ecr": ServiceActions((*CRUD, "Put*", "SetRepositoryPolicy"), read=(*READ, "BatchGetRepositoryScanningConfiguration")),
     "ecs": ServiceActions((*CRUD, "Put*", "RegisterTaskDefinition", "DeregisterTaskDefinition")),
     "guardduty": ServiceActions(CRUD),
+    "elasticloadbalancing": ServiceActions(
+        ("Create*", "Delete*", "Modify*", "Add*", "Remove*", "Register*", "Deregister*", "Set*"), read=("Describe*",)
+    ),
     "events": ServiceActions(("Put*", "Delete*", "Remove*", "Enable*", "Disable*", *TAGS), read=("Describe*", "List*")),
     # the deploy step invokes the database bootstrap (aws.lambda_.Invocation); GetFunction returns a code URL, and the
     # code is this repository's
@@ -111,11 +114,7 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
         ("CreateTopic", "DeleteTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", *TAGS),
         read=("Get*", "List*"),
     ),
-    # parameters the program owns (their values are in its state already) and the remediation documents
-    "ssm": ServiceActions(
-        ("PutParameter", "DeleteParameter", "DeleteParameters", "AddTagsToResource", "RemoveTagsFromResource"),
-        read=("DescribeDocument", "GetDocument", "DescribeParameters", "ListTagsForResource"),
-    ),
+    "ssm": ServiceActions((), read=("DescribeDocument", "GetDocument")),
     "wafv2": ServiceActions((*CRUD, "Put*", "Associate*", "Disassociate*")),
     "xray": ServiceActions((*CRUD, "Put*"), read=("Get*", "List*")),
 }
@@ -160,7 +159,6 @@ PASSED_TO_SERVICES = (
     "cloudtrail.amazonaws.com",
     "config.amazonaws.com",
     "ecs-tasks.amazonaws.com",
-    "ecs.amazonaws.com",
     "lambda.amazonaws.com",
     "monitoring.rds.amazonaws.com",
     "ssm.amazonaws.com",

@@ -106,8 +106,8 @@ def test_environments_come_from_config() -> None:
 
 def test_no_dev_deploy_role_without_a_dev_environment() -> None:
     capture = capture_for("prod", overrides={"vitality:ci.devEnvironment": ""})
-    assert [r.name for r in capture.of_type(ROLE) if r.name.startswith("vitality-prod-ci-")] == [
-        "vitality-prod-ci-preview", "vitality-prod-ci-deploy"]
+    assert sorted(r.name for r in capture.of_type(ROLE) if r.name.startswith("vitality-prod-ci-")) == [
+        "vitality-prod-ci-deploy", "vitality-prod-ci-preview"]
     assert "ciDevDeployRoleArn" not in capture.outputs
 
 
@@ -131,7 +131,7 @@ def test_service_grants_are_verbs_never_whole_services(prod: Capture) -> None:
     assert all(len(json.dumps(policy(p), separators=(",", ":"))) <= 6144 for p in prod.of_type(POLICY) if "-ci-" in p.name)
 
 
-VIA_SERVICES = [f"{s}.{r}.amazonaws.com" for s in ("secretsmanager", "backup", "ssm") for r in ("us-east-1", "us-west-2")]
+VIA_SERVICES = [f"{s}.{r}.amazonaws.com" for s in ("secretsmanager", "backup") for r in ("us-east-1", "us-west-2")]
 DATA_READS = {"s3:GetObject*", "secretsmanager:GetSecretValue", "ssm:GetParameter*", "logs:GetLogEvents",
               "logs:FilterLogEvents", "logs:StartQuery", "rds:DownloadDBLogFilePortion", "ecr:GetDownloadUrlForLayer",
               "ecr:BatchGetImage", "xray:BatchGetTraces"}
@@ -141,7 +141,6 @@ DATA_READS = {"s3:GetObject*", "secretsmanager:GetSecretValue", "ssm:GetParamete
 def test_ci_roles_deny_data_reads_and_decryption(prod: Capture, suffix: str) -> None:
     by_sid = {s["Sid"]: s for s in inline(prod, suffix)}
     denied = set(by_sid["NoDataReads"]["Action"]) | set(by_sid["NoObjectReads"]["Action"])
-    denied |= set(by_sid.get("NoOtherParameterReads", {}).get("Action", []))
     assert denied >= DATA_READS
     assert by_sid["NoDataReads"]["Effect"] == by_sid["NoObjectReads"]["Effect"] == "Deny"
     assert by_sid["NoDataReads"]["Resource"] == by_sid["NoObjectReads"]["Resource"] == "*"
@@ -150,15 +149,10 @@ def test_ci_roles_deny_data_reads_and_decryption(prod: Capture, suffix: str) -> 
     assert decrypt["Action"] == ["kms:Decrypt", "kms:ReEncryptFrom"]
     if suffix == "preview":
         assert "Condition" not in decrypt  # no decryption at all
-        assert {"ssm:GetParameter*"} <= set(by_sid["NoDataReads"]["Action"])
     else:
         # only inside the services that encrypt what a deploy creates (the master secret, backup vaults, parameters)
         assert decrypt["Condition"] == {"StringNotEquals": {"kms:ViaService": VIA_SERVICES}}
-        own = {"deploy": "prod", "deploy-dev": "dev"}[suffix]
-        assert by_sid["NoOtherParameterReads"] == {
-            "Sid": "NoOtherParameterReads", "Effect": "Deny", "Action": ["ssm:GetParameter*"],
-            "NotResource": [f"arn:aws:ssm:{r}:111122223333:parameter/vitality-{own}-*" for r in ("us-east-1", "us-west-2")],
-        }
+
 
 
 def test_preview_role_reads_configuration_only(prod: Capture) -> None:
@@ -230,8 +224,8 @@ def test_deploy_role_key_permissions_never_decrypt_directly(prod: Capture) -> No
     envelope = by_sid["EnvelopeKeysViaServices"]
     assert envelope["Condition"]["StringEquals"]["kms:ViaService"] == VIA_SERVICES
     allowed = {a for s in by_sid.values() if s["Effect"] == "Allow" for a in s["Action"]}
-    assert not {"kms:ReEncryptFrom", "kms:ScheduleKeyDeletion", "kms:DisableKey"} & allowed
-    assert envelope["Action"] == ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"]
+    assert not {"kms:Encrypt", "kms:ReEncryptFrom", "kms:ScheduleKeyDeletion", "kms:DisableKey"} & allowed
+    assert envelope["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
 
 
 def test_deploy_roles_cannot_change_the_ci_trust(prod: Capture) -> None:
