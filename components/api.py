@@ -3,9 +3,10 @@
 accounts that already use App Runner: it is closed to new customers since 2026-04-30). The image comes from the
 Registry's `api` repository.
 
-Both platforms get the same application grants (read the database secret, decrypt it through Secrets Manager,
-write X-Ray traces), run in the private subnets with the application security group, receive the same
-environment, and export the same views (`origin` for the frontend, `targets` for observability).
+Both platforms get the same application grants (`rds-db:connect` as the database's own application users, never
+the master secret; write X-Ray traces), run in the private subnets with the application security group, receive
+the same environment (the database contract of docs/api.md: IAM authentication), and export the same views (`origin`
+for the frontend, `targets` for observability).
 
 Only CloudFront reaches the API. A pulumi-random secret is the value of the `X-Origin-Verify` header that
 CloudFront adds to origin requests (the Frontend wires it from `origin`). A REGIONAL WAF web ACL on the load
@@ -31,7 +32,7 @@ from . import api_ecs
 from .common import (
     ApiOrigin,
     ApiTargets,
-    DatabaseConnection,
+    DatabaseAccess,
     ServiceRole,
     StackContext,
     Statement,
@@ -70,7 +71,7 @@ class ApiArgs:
     ctx: StackContext
     settings: ApiSettings
     repository: RepositoryRef
-    database: DatabaseConnection
+    database: DatabaseAccess  # the application's own IAM-authenticated users
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     app_security_group_id: pulumi.Input[str]  # the tasks (ecs) or the VPC connector (apprunner)
@@ -112,11 +113,15 @@ class Api(pulumi.ComponentResource):
         )
         self.image = image_reference(cfg, args.repository.url)
         self.environment: dict[str, pulumi.Input[str]] = {
-            "DB_HOST": args.database.endpoint,
-            "DB_READER_HOST": args.database.reader_endpoint,
+            # the database contract (docs/api.md): IAM tokens for the application's own users, TLS verified
+            "DB_HOST": args.database.host,
+            "DB_READER_HOST": args.database.reader_host,
             "DB_PORT": str(args.database.port),
             "DB_NAME": args.database.database_name,
-            "DB_USER": args.database.master_username,
+            "DB_USER": args.database.app_user,
+            "DB_READER_USER": args.database.reader_user,
+            "DB_IAM_AUTH": "true",
+            "DB_SSLMODE": "verify-full",
             "APP_REGION": ctx.region,
             "ORIGIN_VERIFY_HEADER": VERIFY_HEADER,
         }
@@ -176,22 +181,13 @@ class Api(pulumi.ComponentResource):
     # Shared grants
     # ----------------------------------------------------------------------------------------------
 
-    def secret_statements(self) -> list[Statement]:
-        """Read the database secret and decrypt it, only through Secrets Manager."""
-        args = self.args
-        return [
-            allow("ReadDatabaseSecret", ["secretsmanager:GetSecretValue"], args.database.secret_arn),
-            allow(
-                "DecryptDatabaseSecret",
-                ["kms:Decrypt"],
-                args.database.secret_key_arn,
-                Condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{args.ctx.region}.amazonaws.com"}},
-            ),
-        ]
+    def database_statements(self) -> list[Statement]:
+        """Sign in to the database as its application users (IAM authentication tokens), on this cluster only."""
+        return [allow("ConnectAsAppUsers", ["rds-db:connect"], self.args.database.connect_arns)]
 
     def app_statements(self) -> list[Statement]:
-        """What the application itself may do: the database secret and X-Ray traces."""
-        return [*self.secret_statements(), allow("WriteTraces", list(XRAY_WRITE), "*")]
+        """What the application itself may do: connect as the database's application users and write X-Ray traces."""
+        return [*self.database_statements(), allow("WriteTraces", list(XRAY_WRITE), "*")]
 
     def pull_statements(self) -> list[Statement]:
         return [
@@ -227,7 +223,7 @@ class Api(pulumi.ComponentResource):
             COMPONENT,
             self,
             services=["tasks.apprunner.amazonaws.com"],
-            description="The API application on App Runner: database secret and X-Ray only",
+            description="The API application on App Runner: database IAM sign-in and X-Ray only",
             statements=self.app_statements(),
         )
         # App Runner requires explicit names (4-32 characters for these three). Re-creating a connector or
@@ -268,8 +264,6 @@ class Api(pulumi.ComponentResource):
                     image_configuration=aws.apprunner.ServiceSourceConfigurationImageRepositoryImageConfigurationArgs(
                         port=str(cfg.port),
                         runtime_environment_variables=self.environment,
-                        # the whole RDS secret JSON (username, password) in one variable; by ARN, not by name
-                        runtime_environment_secrets={"DB_SECRET": args.database.secret_arn},
                     ),
                 ),
                 authentication_configuration=aws.apprunner.ServiceSourceConfigurationAuthenticationConfigurationArgs(

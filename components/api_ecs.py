@@ -347,11 +347,10 @@ def _roles(api: Api, logs: aws.cloudwatch.LogGroup) -> tuple[ServiceRole, Servic
         api,
         services=["ecs-tasks.amazonaws.com"],
         trust_policy=task_trust,
-        description="ECS starts the API tasks: image pull, container logs, database secret injection",
+        description="ECS starts the API tasks: image pull and container logs",
         statements=[
             *api.pull_statements(),
             allow("ContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], pulumi.Output.concat(logs.arn, ":log-stream:*")),
-            *api.secret_statements(),
         ],
     )
     task = service_role(
@@ -361,7 +360,7 @@ def _roles(api: Api, logs: aws.cloudwatch.LogGroup) -> tuple[ServiceRole, Servic
         api,
         services=["ecs-tasks.amazonaws.com"],
         trust_policy=task_trust,
-        description="The API application and its trace collector on ECS: database secret and X-Ray only",
+        description="The API application and its trace collector on ECS: database IAM sign-in and X-Ray only",
         statements=api.app_statements(),
     )
     return execution, task
@@ -388,8 +387,6 @@ def _containers(api: Api, log_group_name: pulumi.Output[str]) -> pulumi.Output[s
         "privileged": False,
         "portMappings": [{"containerPort": cfg.port, "protocol": "tcp", "name": "http"}],
         "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
-        # the whole RDS secret JSON (username, password) in one variable, by ARN, as on App Runner
-        "secrets": [{"name": "DB_SECRET", "valueFrom": args.database.secret_arn}],
         "mountPoints": [{"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}],
         "dependsOn": [{"containerName": COLLECTOR, "condition": "START"}],
         "logConfiguration": logging(CONTAINER),

@@ -606,20 +606,6 @@ def validation_field(value: Optional[str], field: str) -> str:
 
 
 @dataclass(frozen=True)
-class DatabaseConnection:
-    """What the API needs from the database to connect (TLS; IAM auth or the RDS-managed secret)."""
-
-    endpoint: pulumi.Output[str]
-    reader_endpoint: pulumi.Output[str]
-    port: int
-    database_name: str
-    master_username: str
-    secret_arn: pulumi.Output[str]  # RDS-managed master user secret in Secrets Manager
-    secret_key_arn: pulumi.Output[str]  # the KMS key that encrypts that secret
-    cluster_resource_id: pulumi.Output[str]  # for rds-db:connect (IAM database authentication)
-
-
-@dataclass(frozen=True)
 class DatabaseAccess:
     """How the application reaches the database as its own IAM-authenticated users (never the master user)."""
 

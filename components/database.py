@@ -22,7 +22,6 @@ import pulumi_aws as aws
 from .alerting import Topics
 from .common import (
     DatabaseAccess,
-    DatabaseConnection,
     DatabaseTargets,
     ServiceRole,
     StackContext,
@@ -105,7 +104,6 @@ def _managed_secret_arn(secrets: Sequence[aws.rds.outputs.ClusterMasterUserSecre
 
 
 class Database(pulumi.ComponentResource):
-    connection: DatabaseConnection
     access: DatabaseAccess  # the application's own users (IAM authentication)
     targets: DatabaseTargets
     cluster_arn: pulumi.Output[str]
@@ -174,16 +172,6 @@ class Database(pulumi.ComponentResource):
         self.database_name = cfg.database_name
         self.security_group_id = pulumi.Output.from_input(args.security_group_id)
         self.log_group_name = logs.name
-        self.connection = DatabaseConnection(
-            endpoint=self.endpoint,
-            reader_endpoint=self.reader_endpoint,
-            port=POSTGRES_PORT,
-            database_name=cfg.database_name,
-            master_username=cfg.master_username,
-            secret_arn=self.secret_arn,
-            secret_key_arn=args.data_key.arn,
-            cluster_resource_id=cluster.cluster_resource_id,
-        )
         self.targets = DatabaseTargets(
             cluster_identifier=self.cluster_identifier,
             instance_identifiers={key: instance.identifier for key, instance in instances.items()},

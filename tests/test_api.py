@@ -1,4 +1,4 @@
-"""Api on both platforms under both stacks: least-privilege roles, private networking, the database secret by ARN,
+"""Api on both platforms under both stacks: least-privilege roles, private networking, IAM sign-in to the database,
 scaling from config, CloudFront-only access and the views other components use. ECS-only pieces (load balancer,
 VPC origin, task definition, security groups) are in test_api_ecs.py."""
 
@@ -91,18 +91,27 @@ def test_roles_are_least_privilege(cap, platform) -> None:
                 assert all(a.startswith("xray:") or a == "ecr:GetAuthorizationToken" for a in actions), (role.name, s)
 
 
-def test_only_the_database_secret_and_its_key_are_readable(cap) -> None:
+def connect_arns(capture) -> list[str]:
+    resource_id = capture.one("aws:rds/cluster:Cluster").outputs["clusterResourceId"]
+    return [f"arn:aws:rds-db:us-west-2:111122223333:dbuser:{resource_id}/{user}" for user in ("app", "app_reader")]
+
+
+def test_api_signs_in_as_the_app_users_and_never_reads_the_master_secret(cap) -> None:
+    """rds-db:connect names exactly the application's two users on this cluster's resource id (issue #15)."""
     _, secret_arn, key_arn = database(cap)
-    seen = set()
+    connects = []
     for role in api_roles(cap):
         for s in inline(cap, role):
-            seen.add(s["Sid"])
-            if s["Sid"] == "ReadDatabaseSecret":
-                assert s["Action"] == ["secretsmanager:GetSecretValue"] and s["Resource"] == secret_arn
-            if s["Sid"] == "DecryptDatabaseSecret":
-                assert s["Action"] == ["kms:Decrypt"] and s["Resource"] == key_arn
-                assert s["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
-    assert {"ReadDatabaseSecret", "DecryptDatabaseSecret"} <= seen
+            text = json.dumps(s)
+            assert "secretsmanager" not in text and secret_arn not in text, (role.name, s)
+            assert "kms:Decrypt" not in text and key_arn not in text, (role.name, s)
+            if "rds-db:connect" in s["Action"]:
+                connects.append(s)
+    assert len(connects) == 1  # the application role only, not the image-pulling one
+    (connect,) = connects
+    assert connect["Sid"] == "ConnectAsAppUsers" and connect["Action"] == ["rds-db:connect"]
+    assert connect["Resource"] == connect_arns(cap)
+    assert not any("master" in arn or arn.endswith("/*") for arn in connect["Resource"])
 
 
 def test_apprunner_roles(stack) -> None:
@@ -117,7 +126,7 @@ def test_apprunner_roles(stack) -> None:
     assert set(pulls["PullApiImage"]["Action"]) == {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}
     assert pulls["DescribeApiImages"] == {"Sid": "DescribeApiImages", "Effect": "Allow", "Action": ["ecr:DescribeImages"], "Resource": repo_arn}
     assert pulls["RegistryLogin"]["Action"] == ["ecr:GetAuthorizationToken"]
-    assert {s["Sid"] for s in inline(capture, instance)} == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
+    assert {s["Sid"] for s in inline(capture, instance)} == {"ConnectAsAppUsers", "WriteTraces"}
     service = capture.one(SERVICE["apprunner"])
     assert service.inputs["instanceConfiguration"]["instanceRoleArn"] == instance.outputs["arn"]
     assert service.inputs["sourceConfiguration"]["authenticationConfiguration"]["accessRoleArn"] == access.outputs["arn"]
@@ -133,10 +142,10 @@ def test_ecs_roles(stack) -> None:
         assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:ecs:us-west-2:111122223333:*"
     logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
     sids = {s["Sid"]: s for s in inline(capture, execution)}
-    assert set(sids) == {"PullApiImage", "RegistryLogin", "ContainerLogs", "ReadDatabaseSecret", "DecryptDatabaseSecret"}
+    assert set(sids) == {"PullApiImage", "RegistryLogin", "ContainerLogs"}  # no secret to inject any more
     assert sids["ContainerLogs"]["Resource"] == logs.outputs["arn"] + ":log-stream:*"
     tasks = {s["Sid"]: s for s in inline(capture, task)}
-    assert set(tasks) == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
+    assert set(tasks) == {"ConnectAsAppUsers", "WriteTraces"}
     assert all(a.startswith("xray:Put") or a.startswith("xray:GetSampling") for a in tasks["WriteTraces"]["Action"])
     definition = capture.one(TASK)
     assert definition.inputs["executionRoleArn"] == execution.outputs["arn"]
@@ -177,29 +186,34 @@ def test_the_database_accepts_the_api_security_group(cap) -> None:
     assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"]) for r in ingress] == [(app_sg.id, 5432)]
 
 
-def test_environment_and_secret_by_arn(cap, platform) -> None:
+def test_environment_is_the_database_contract(cap, platform) -> None:
+    """docs/api.md: host, reader host, port, database, the app users, IAM auth, verified TLS; no secret at all."""
     service = cap.one(SERVICE[platform])
-    cluster, secret_arn, _ = database(cap)
+    cluster, _, _ = database(cap)
     expected = {
         "DB_HOST": cluster.outputs["endpoint"],
         "DB_READER_HOST": cluster.outputs["readerEndpoint"],
         "DB_PORT": "5432",
         "DB_NAME": cluster.inputs["databaseName"],
-        "DB_USER": cluster.inputs["masterUsername"],
+        "DB_USER": "app",
+        "DB_READER_USER": "app_reader",
+        "DB_IAM_AUTH": "true",
+        "DB_SSLMODE": "verify-full",
         "APP_REGION": "us-west-2",
     }
     assert "ro" in expected["DB_READER_HOST"] and expected["DB_HOST"] != expected["DB_READER_HOST"]
+    assert cap.outputs["databaseApp"]["user"] == expected["DB_USER"] != cluster.inputs["masterUsername"]
     if platform == "apprunner":
         image = service.inputs["sourceConfiguration"]["imageRepository"]["imageConfiguration"]
         assert expected.items() <= image["runtimeEnvironmentVariables"].items()
-        assert image["runtimeEnvironmentSecrets"] == {"DB_SECRET": secret_arn}
+        assert "runtimeEnvironmentSecrets" not in image
         assert image["port"] == "8000"
     else:
         container = containers(cap)["api"]
         env = {e["name"]: e["value"] for e in container["environment"]}
         assert expected.items() <= env.items()
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4317"
-        assert container["secrets"] == [{"name": "DB_SECRET", "valueFrom": secret_arn}]
+        assert "secrets" not in container
         assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp", "name": "http"}]
         assert all("password" not in v.lower() for v in env.values())
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from components.database_users import HANDLER
+from components.settings.api import API_PLATFORMS
 from offline import Capture
-from tests.conftest import config_error, policy, statements
+from tests.conftest import capture_for, config_error, policy, statements
 from tests.iam_documents import as_list
 
 FUNCTION = "aws:lambda/function:Function"
@@ -112,14 +113,11 @@ def secret_readers(capture: Capture) -> set[str]:
     return readers
 
 
-# The API's roles read the master secret until components/api.py switches to rds-db:connect (after the ECS platform
-# lands); they are the only readers besides the bootstrap and the break-glass role.
-API_READERS_UNTIL_IAM_AUTH = ("-api-",)
-
-
-def test_only_the_bootstrap_and_break_glass_read_the_master_secret(capture: Capture) -> None:
-    readers = {r for r in secret_readers(capture) if not any(part in r for part in API_READERS_UNTIL_IAM_AUTH)}
-    assert readers == {f"vitality-{capture.stack}-db-bootstrap", f"vitality-{capture.stack}-db-break-glass"}
+@pytest.mark.parametrize("platform", API_PLATFORMS)
+def test_only_the_bootstrap_and_break_glass_read_the_master_secret(capture: Capture, platform: str) -> None:
+    """No API role (ECS task and execution, App Runner instance and access) can read it (issue #15)."""
+    on_platform = capture_for(capture.stack, overrides={"vitality:api.platform": platform})
+    assert secret_readers(on_platform) == {f"vitality-{capture.stack}-db-bootstrap", f"vitality-{capture.stack}-db-break-glass"}
 
 
 def test_the_app_contract_is_a_stack_output(capture: Capture) -> None:
