@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,3 +139,14 @@ def test_engine_versions_without_the_data_api_are_rejected(version: str) -> None
     error = config_error("prod", {"vitality:database.engineVersion": version})
     assert error.keys == ["vitality:database.engineVersion"]
     assert "Data API" in str(error) and "pulumi config set --path database.engineVersion" in str(error)
+
+
+def test_api_docs_state_the_contract_the_program_sets(capture: Capture) -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    contract = page[page.index("## Database contract"):]
+    definition = capture.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
+    (api,) = [c for c in json.loads(definition) if c["name"] == "api"]
+    variables = sorted(e["name"] for e in api["environment"] if e["name"].startswith("DB_"))
+    assert len(variables) == 8
+    assert [v for v in variables if f"`{v}`" not in contract] == []
+    assert "generate_db_auth_token" in contract
