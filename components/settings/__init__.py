@@ -15,6 +15,7 @@ Where things live:
 - `project.py`: the top-level keys (`environment`, `tags`) and the provider keys (`aws:region`).
 - `network.py`, `database.py`, `api.py`, `registry.py`, `frontend.py`, `observability.py`, `security.py`, `ci.py`:
   one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`.
+- `security_findings.py`: the `securityFindings` section (connector, webhook, compliance report schedule).
 - `loader.py`: `SECTIONS`, `Settings`, the cross-area and environment-profile rules, `load_settings` and the
   Pulumi.yaml generator `project_config_schema`.
 
@@ -74,6 +75,7 @@ from .network import NAT_MODES, TIERS, NetworkSettings, derived_subnet
 from .observability import LOG_RETENTION_DAYS, ObservabilitySettings
 from .project import AWS_REGION_RE, ENVIRONMENTS, PROVIDER_KEYS, TOP_LEVEL
 from .registry import RegistrySettings
+from .security_findings import CONNECTOR_PROVIDERS, ConnectorSettings, FindingsSettings, WebhookSettings
 from .schema import PROJECT, Check, ConfigError, Key, Problem, Section, between, one_of, raw_config
 from .security import (
     CONTROL_ID_RE,
@@ -95,6 +97,7 @@ __all__ = [
     "BOOTSTRAP_IMAGE",
     "BOOTSTRAP_PORT",
     "CONTROL_ID_RE",
+    "CONNECTOR_PROVIDERS",
     "COUNTRY_CODES",
     "DATABASE_MAJORS",
     "ENVIRONMENTS",
@@ -127,9 +130,11 @@ __all__ = [
     "Check",
     "CiSettings",
     "ConfigError",
+    "ConnectorSettings",
     "ControlException",
     "DatabaseSettings",
     "DbParameter",
+    "FindingsSettings",
     "FrontendSettings",
     "Key",
     "NetworkSettings",
@@ -142,6 +147,7 @@ __all__ = [
     "SecurityContact",
     "SecuritySettings",
     "Settings",
+    "WebhookSettings",
     "between",
     "derived_subnet",
     "is_image_reference",
