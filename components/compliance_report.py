@@ -23,7 +23,7 @@ from .common import StackContext, allow, child, log_group, metric_alarm, service
 from .encryption import KeyRef
 from .settings import FindingsSettings
 
-COMPONENT = "security-findings"
+COMPONENT = "securityfindings"
 CODE_DIR = Path(__file__).resolve().parents[1] / "functions" / "compliance_report"
 REPORT_PREFIX = "compliance-reports"
 RUNTIME = "python3.13"

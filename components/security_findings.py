@@ -33,7 +33,7 @@ from .compliance_report import ComplianceReport, compliance_report
 from .encryption import KeyRef
 from .settings import ConnectorSettings, FindingsSettings, WebhookSettings
 
-COMPONENT = "security-findings"
+COMPONENT = "securityfindings"
 # one finding is one event; a failed delivery is retried with backoff for up to a day, then dead-lettered
 WEBHOOK_RETRY_ATTEMPTS = 185  # EventBridge's maximum
 WEBHOOK_MAX_EVENT_AGE_SECONDS = 86_400
