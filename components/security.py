@@ -28,8 +28,8 @@ import pulumi_aws as aws
 
 from .alerting import Topics
 from .common import StackContext, child, policy_json, service_role
-from .encryption import KeyRef
 from .conformance_pack import packed_rules, soc2_conformance_pack
+from .encryption import KeyRef
 from .security_config import PASSWORD_MIN_LENGTH, PASSWORD_REUSE, config_service, managed_rules
 from .security_trail import COMPONENT, audit_storage, audit_trail, cis_alarms
 from .settings import SECURITY_STANDARDS, SecuritySettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -14,7 +14,7 @@ from botocore.stub import ANY, Stubber
 
 from functions.compliance_report import handler
 
-NOW = datetime(2026, 12, 7, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 LAST = NOW - timedelta(days=7)
 ENV = {"REPORT_BUCKET": "audit-bucket", "REPORT_PREFIX": "compliance-reports", "SUMMARY_TOPIC_ARN":
        "arn:aws:sns:us-west-2:111122223333:warning", "CONFORMANCE_PACK": "vitality-prod-soc2", "STACK": "vitality-prod"}

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from components.security import GUARDDUTY_FEATURES, PRODUCTS
 from components.conformance_pack import packed_rules
+from components.security import GUARDDUTY_FEATURES, PRODUCTS
 from components.security_config import managed_rules
 from components.security_trail import CIS_FILTERS
 from components.settings import CONTROL_ID_RE, SecuritySettings

@@ -75,7 +75,6 @@ from .network import NAT_MODES, TIERS, NetworkSettings, derived_subnet
 from .observability import LOG_RETENTION_DAYS, ObservabilitySettings
 from .project import AWS_REGION_RE, ENVIRONMENTS, PROVIDER_KEYS, TOP_LEVEL
 from .registry import RegistrySettings
-from .security_findings import CONNECTOR_PROVIDERS, ConnectorSettings, FindingsSettings, WebhookSettings
 from .schema import PROJECT, Check, ConfigError, Key, Problem, Section, between, one_of, raw_config
 from .security import (
     CONTROL_ID_RE,
@@ -86,6 +85,7 @@ from .security import (
     SecurityContact,
     SecuritySettings,
 )
+from .security_findings import CONNECTOR_PROVIDERS, ConnectorSettings, FindingsSettings, WebhookSettings
 
 __all__ = [
     "API_CPU_UNITS",
@@ -96,8 +96,8 @@ __all__ = [
     "BOOTSTRAP_HEALTH_PATH",
     "BOOTSTRAP_IMAGE",
     "BOOTSTRAP_PORT",
-    "CONTROL_ID_RE",
     "CONNECTOR_PROVIDERS",
+    "CONTROL_ID_RE",
     "COUNTRY_CODES",
     "DATABASE_MAJORS",
     "ENVIRONMENTS",

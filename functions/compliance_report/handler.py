@@ -17,7 +17,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Optional
 
 import boto3
@@ -38,7 +38,7 @@ NOT_ENABLED = {
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     clients = {name: boto3.client(name) for name in ("securityhub", "guardduty", "accessanalyzer", "config", "s3", "sns")}
-    return run(clients, os.environ, datetime.now(timezone.utc))
+    return run(clients, os.environ, datetime.now(UTC))
 
 
 def run(clients: dict[str, Any], env: Any, now: datetime) -> dict[str, Any]:

@@ -147,4 +147,15 @@ FREE: dict[str, str] = {
     "aws:securityhub/findingAggregator:FindingAggregator": "no charge for aggregation",
     "aws:securityhub/automationRule:AutomationRule": "no charge for automation rules",
     "aws:accessanalyzer/archiveRule:ArchiveRule": "no charge for archive rules",
+    # findings routing and the weekly report (components/security_findings.py, compliance_report.py)
+    "aws:securityhub/aggregatorV2:AggregatorV2": "no charge for aggregation",
+    "aws:securityhub/automationRuleV2:AutomationRuleV2": "no charge for automation rules",
+    "aws:securityhub/connectorV2:ConnectorV2": "no Security Hub charge for connectors (the ticketing tool bills its own)",
+    "aws:cloudwatch/eventConnection:EventConnection": "no charge for the connection",
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": "invocations at $0.20 per million: a few hundred "
+    "findings a month round to $0.00",
+    "aws:scheduler/schedule:Schedule": "4 invocations a month, within the free 14 million",
+    "aws:lambda/function:Function": "4 runs of under a minute at 256 MB a month, within the Lambda free tier",
+    "aws:sqs/queue:Queue": "the dead-letter queue stays empty unless deliveries fail; within the SQS free tier",
+    "aws:sqs/queuePolicy:QueuePolicy": "no charge for the setting",
 }
