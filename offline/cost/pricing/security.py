@@ -51,10 +51,6 @@ def _securityhub(r: Resource, ctx: Context) -> list[Charge]:
     return [Charge("security checks", "securityhub.check", ctx.idle("securityhub_checks"), ctx.usage["securityhub_checks"])]
 
 
-def _securityhub_v2(r: Resource, ctx: Context) -> list[Charge]:
-    return [flat("unified Security Hub (per-resource Essentials plan)", "securityhub.essentials_resource_month", 1)]
-
-
 def _guardduty(r: Resource, ctx: Context) -> list[Charge]:
     if r.inputs.get("enable") is False:
         return []
@@ -116,7 +112,6 @@ PRICERS: dict[str, Pricer] = {
     "aws:cfg/rule:Rule": _config_rule,
     "aws:cfg/conformancePack:ConformancePack": _conformance_pack,
     "aws:securityhub/account:Account": _securityhub,
-    "aws:securityhub/accountV2:AccountV2": _securityhub_v2,
     "aws:guardduty/detector:Detector": _guardduty,
     "aws:guardduty/detectorFeature:DetectorFeature": _guardduty_feature,
     "aws:accessanalyzer/analyzer:Analyzer": _analyzer,
@@ -147,6 +142,10 @@ FREE: dict[str, str] = {
     "aws:securityhub/findingAggregator:FindingAggregator": "no charge for aggregation",
     "aws:securityhub/automationRule:AutomationRule": "no charge for automation rules",
     "aws:accessanalyzer/archiveRule:ArchiveRule": "no charge for archive rules",
+    "aws:securityhub/accountV2:AccountV2": "no charge of its own in this estimate: with the unified Security Hub on, "
+    "the CSPM, GuardDuty and Inspector charges estimated on their own resources move to its per-resource Essentials "
+    "plan (aws.amazon.com/security-hub/pricing, 'consolidated per-resource pricing'); the page gives no figure to "
+    "quote, so the individual services' prices stand in for it",
     # findings routing and the weekly report (components/security_findings.py, compliance_report.py)
     "aws:securityhub/aggregatorV2:AggregatorV2": "no charge for aggregation",
     "aws:securityhub/automationRuleV2:AutomationRuleV2": "no charge for automation rules",
