@@ -8,7 +8,10 @@ the same parameters, so remediation keeps working on the pack's copy. Rules with
 
 - No delivery bucket: `DeliveryS3Bucket` is optional (AWS Config API reference, OrganizationConformancePack and
   PutConformancePack: "This field is optional"); the template is passed inline as `template_body`.
-- Organization mode: the administrator deploys the same template as an organization conformance pack.
+- Organization mode: the administrator deploys the same template as an organization conformance pack
+  (`organization=True`); member stacks then create no pack of their own and still leave the packed rules out.
+- Template shape (ConfigRule + RemediationConfiguration with DependsOn, StaticValue/ResourceValue parameters) as in
+  AWS's own packs, e.g. awslabs/aws-config-rules "Operational-Best-Practices-for-Amazon-S3-with-Remediation.yaml".
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -144,7 +147,8 @@ def template(ctx: StackContext, rules: Mapping[str, ManagedRule], *, remediation
 
 def soc2_conformance_pack(name: str, ctx: StackContext, parent: pulumi.Resource, rules: Mapping[str, ManagedRule], *,
                           remediation_role_arn: pulumi.Output[str], automatic: bool, organization: bool,
-                          depends_on: Sequence[pulumi.Resource]) -> pulumi.CustomResource:
+                          depends_on: Sequence[pulumi.Resource]
+                          ) -> Union[aws.cfg.ConformancePack, aws.cfg.OrganizationConformancePack]:
     """The pack in this account (or, for an organization administrator, in every member account)."""
     body = remediation_role_arn.apply(lambda arn: template(ctx, rules, remediation_role_arn=arn, automatic=automatic))
     # a pack cannot be deployed before a recorder runs in the account and region

@@ -98,7 +98,7 @@ class Security(pulumi.ComponentResource):
         )
         pack = soc2_conformance_pack(name, ctx, self, packed, remediation_role_arn=config.remediation_role.arn,
                                      automatic=settings.automatic_remediation, organization=False, depends_on=[config.status])
-        self.conformance_pack_name = pack.name  # type: ignore[attr-defined]
+        self.conformance_pack_name = pack.name
         self.standards_arns, self.findings_rule = self._security_hub(name, ctx, settings, args.topics)
         self.detector_id = self._guardduty(name, ctx)
         self._access_analyzer(name, ctx, settings)

@@ -186,3 +186,13 @@ def test_bad_values_are_rejected_with_the_fix(key: str, value: Any, reported: st
     assert error.keys == [f"vitality:securityFindings.{reported}"]
     assert "in-clear-text" not in str(error) and "plain" not in str(error).split("allowed")[0]
     assert f"--path securityFindings.{reported}" in str(error)
+
+
+def test_preview_with_every_route_configured_leaves_computed_values_unknown() -> None:
+    capture = capture_for("prod", preview=True, overrides={**JIRA, **WEBHOOK})
+    connector = capture.one("aws:securityhub/connectorV2:ConnectorV2")
+    assert connector.inputs["name"] == "vitality-prod-jira"
+    rule = capture.one("aws:securityhub/automationRuleV2:AutomationRuleV2")
+    assert rule.inputs["action"]["type"] == "EXTERNAL_INTEGRATION"
+    assert len(capture.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")) == 1
+    assert len(capture.of_type("aws:sqs/queue:Queue")) == 1
