@@ -54,24 +54,25 @@ def compliance_report(name: str, ctx: StackContext, parent: pulumi.Resource, set
         ctx,
         COMPONENT,
         parent,
+        # Lambda's assume-role request carries this account (aws:SourceAccount, in every service trust here)
         services=["lambda.amazonaws.com"],
-        source_arn=ctx.arn("lambda", f"function:{function_name}"),
         description="The weekly compliance report reads findings and compliance and writes the report",
         statements=[
-            # Security Hub, GuardDuty, Access Analyzer and Config list/get calls below have no resource-level
-            # permissions for these reads (Service Authorization Reference), hence "*"
-            allow("ReadFindings", ["securityhub:GetFindings", "securityhub:DescribeStandardsControls",
-                                   "securityhub:GetEnabledStandards"], "*"),
-            allow("ReadGuardDuty", ["guardduty:ListDetectors", "guardduty:ListFindings", "guardduty:GetFindings"], "*"),
-            allow("ReadAccessAnalyzer", ["access-analyzer:ListAnalyzers", "access-analyzer:ListFindingsV2"], "*"),
-            allow("ReadConformancePack", ["config:DescribeConformancePackCompliance",
-                                          "config:GetConformancePackComplianceSummary"], "*"),
-            allow("ReadPreviousReport", ["s3:GetObject"], reports),
+            allow("ReadFindings", ["securityhub:GetFindings"], ctx.arn("securityhub", "hub/default")),
+            # ListDetectors and ListAnalyzers have no resource-level permissions
+            allow("FindDetectorsAndAnalyzers", ["guardduty:ListDetectors", "access-analyzer:ListAnalyzers"], "*"),
+            allow("ReadGuardDuty", ["guardduty:ListFindings", "guardduty:GetFindings"], ctx.arn("guardduty", "detector/*")),
+            # ListFindingsV2 is authorized by access-analyzer:ListFindings (IAM Access Analyzer API reference)
+            allow("ReadUnusedAccess", ["access-analyzer:ListFindings"],
+                  ctx.arn("access-analyzer", f"analyzer/{ctx.name_prefix}-unused-access")),
+            # the conformance pack's ARN ends in a suffix AWS Config chooses; the compliance read is per account
+            allow("ReadConformancePack", ["config:DescribeConformancePackCompliance"], "*"),
             allow("WriteReport", ["s3:PutObject"], reports),
+            # where the last report ended: a listing under the report prefix only
             allow("ListReports", ["s3:ListBucket"], audit_bucket_arn,
-                  Condition={"StringLike": {"s3:prefix": [f"{REPORT_PREFIX}/*"]}}),
+                  Condition={"StringEquals": {"s3:prefix": [f"{REPORT_PREFIX}/"]}}),
             # the audit bucket encrypts with the audit key (SSE-KMS, bucket key on)
-            allow("AuditKey", ["kms:GenerateDataKey", "kms:Decrypt"], audit_key.arn),
+            allow("AuditKey", ["kms:GenerateDataKey"], audit_key.arn),
             allow("Summary", ["sns:Publish"], topics.warning),
             allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], pulumi.Output.concat(logs.arn, ":*")),
         ],
@@ -107,7 +108,9 @@ def compliance_report(name: str, ctx: StackContext, parent: pulumi.Resource, set
         COMPONENT,
         parent,
         services=["scheduler.amazonaws.com"],
-        source_arn=ctx.arn("scheduler", f"schedule/default/{function_name}"),
+        # Scheduler assumes its execution role with the schedule *group* as aws:SourceArn (Scheduler user guide,
+        # "Set up the execution role": confused deputy prevention)
+        source_arn=ctx.arn("scheduler", "schedule-group/default"),
         description="EventBridge Scheduler starts the weekly compliance report",
         statements=[
             allow("InvokeReport", ["lambda:InvokeFunction"], function.arn),

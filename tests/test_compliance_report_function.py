@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -54,12 +53,15 @@ def _control(control: str, severity: str, *standards: str, finding_id: str = "")
 
 
 def _previous(stubs: dict[str, Stubber], exists: bool = True) -> None:
-    if exists:
-        body = json.dumps({"generatedAt": LAST.isoformat(), "folder": "compliance-reports/2026-11-30"}).encode()
-        stubs["s3"].add_response("get_object", {"Body": io.BytesIO(body)},
-                                 {"Bucket": "audit-bucket", "Key": "compliance-reports/latest.json"})
-    else:
-        stubs["s3"].add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404)
+    request = {"Bucket": "audit-bucket", "Prefix": "compliance-reports/"}
+    if not exists:
+        stubs["s3"].add_response("list_objects_v2", {"KeyCount": 0}, request)
+        return
+    older = {"Key": "compliance-reports/2026-11-23/report.json", "LastModified": LAST - timedelta(days=7)}
+    markdown = {"Key": "compliance-reports/2026-11-30/report.md", "LastModified": LAST + timedelta(seconds=1)}
+    newest = {"Key": "compliance-reports/2026-11-30/report.json", "LastModified": LAST}
+    stubs["s3"].add_response("list_objects_v2", {"Contents": [older], "IsTruncated": True, "NextContinuationToken": "c"}, request)
+    stubs["s3"].add_response("list_objects_v2", {"Contents": [markdown, newest]}, {**request, "ContinuationToken": "c"})
 
 
 def _hub(stubs: dict[str, Stubber], failed_pages: list[list[dict[str, Any]]], new: list[dict[str, Any]],
@@ -75,7 +77,7 @@ def _hub(stubs: dict[str, Stubber], failed_pages: list[list[dict[str, Any]]], ne
 
 
 def _writes(stubs: dict[str, Stubber]) -> None:
-    for _ in range(3):
+    for _ in range(2):
         stubs["s3"].add_response("put_object", {}, {"Bucket": "audit-bucket", "Key": ANY, "Body": ANY, "ContentType": ANY,
                                                     "ChecksumAlgorithm": "SHA256"})
     stubs["sns"].add_response("publish", {"MessageId": "m-1"}, {"TopicArn": ENV["SUMMARY_TOPIC_ARN"], "Subject": ANY,
@@ -152,7 +154,7 @@ def test_a_week_with_failed_controls_over_two_pages_and_every_service(stubs: dic
     assert report["conformancePack"]["score"] == 66.7 and report["conformancePack"]["nonCompliantRuleNames"] == ["r2"]
     markdown = bodies["compliance-reports/2026-12-07/report.md"].decode()
     assert "Failed controls: **3**" in markdown and "66.7 %" in markdown
-    assert json.loads(bodies["compliance-reports/latest.json"])["generatedAt"] == NOW.isoformat()
+    assert set(bodies) == {"compliance-reports/2026-12-07/report.json", "compliance-reports/2026-12-07/report.md"}
 
 
 def test_an_empty_first_week_reports_zeros_and_looks_back_seven_days(stubs: dict[str, Stubber]) -> None:

@@ -196,3 +196,13 @@ def test_preview_with_every_route_configured_leaves_computed_values_unknown() ->
     assert rule.inputs["action"]["type"] == "EXTERNAL_INTEGRATION"
     assert len(capture.of_type("aws:cloudwatch/eventApiDestination:EventApiDestination")) == 1
     assert len(capture.of_type("aws:sqs/queue:Queue")) == 1
+
+
+def test_report_roles_trust_only_their_service_in_this_account(prod: Capture) -> None:
+    lambda_trust = statements(policy(prod.named("vitality-prod-findings-report-role", "aws:iam/role:Role"), "assumeRolePolicy"))[0]
+    assert lambda_trust["Principal"] == {"Service": ["lambda.amazonaws.com"]}
+    assert lambda_trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    scheduler = statements(policy(prod.named("vitality-prod-findings-report-scheduler", "aws:iam/role:Role"), "assumeRolePolicy"))[0]
+    assert scheduler["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:scheduler:us-west-2:111122223333:schedule-group/default"}
+    schedule = prod.one("aws:scheduler/schedule:Schedule")
+    assert schedule.inputs.get("groupName", "default") == "default"

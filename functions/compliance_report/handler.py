@@ -7,8 +7,8 @@ Collects, for the account and the aggregation region:
 - the compliance of the "Vitality SOC 2" conformance pack (compliant rules / rules with a result).
 A service that is not enabled (or not reachable with this role) is reported as such, never as "no findings".
 
-Writes `<prefix>/<date>/report.json` and `report.md` to the audit bucket, then `<prefix>/latest.json` (the next
-run reads its time as "since"), and publishes a short summary with the report's location to the summary topic.
+Writes `<prefix>/<date>/report.json` and `report.md` to the audit bucket (the next run starts where the newest
+report.json ends) and publishes a short summary with the report's location to the summary topic.
 """
 
 from __future__ import annotations
@@ -52,22 +52,20 @@ def run(clients: dict[str, Any], env: Any, now: datetime) -> dict[str, Any]:
                   ContentType="application/json", ChecksumAlgorithm="SHA256")
     s3.put_object(Bucket=bucket, Key=f"{folder}/report.md", Body=markdown(report).encode(),
                   ContentType="text/markdown; charset=utf-8", ChecksumAlgorithm="SHA256")
-    s3.put_object(Bucket=bucket, Key=f"{prefix}/latest.json",
-                  Body=json.dumps({"generatedAt": report["generatedAt"], "folder": folder}).encode(),
-                  ContentType="application/json", ChecksumAlgorithm="SHA256")
     clients["sns"].publish(TopicArn=topic, Subject=f"Compliance report {now:%Y-%m-%d}"[:100],
                            Message=summary(report, f"s3://{bucket}/{folder}/report.md"))
     return {"folder": folder, "failedControls": report["securityHub"].get("failedControls")}
 
 
 def previous_report_time(s3: Any, bucket: str, prefix: str) -> Optional[datetime]:
-    try:
-        body = s3.get_object(Bucket=bucket, Key=f"{prefix}/latest.json")["Body"].read()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
-            return None
-        raise
-    return datetime.fromisoformat(json.loads(body)["generatedAt"])
+    """When the last report was written: the newest `<prefix>/<date>/report.json` (a listing under the prefix, which
+    is all the role may list)."""
+    latest: Optional[datetime] = None
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/"):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith("/report.json") and (latest is None or item["LastModified"] > latest):
+                latest = item["LastModified"]
+    return latest
 
 
 def build_report(clients: dict[str, Any], pack: str, since: datetime, now: datetime) -> dict[str, Any]:
