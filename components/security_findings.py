@@ -20,7 +20,6 @@ point (single account: the baseline owner; organization mode: the administrator)
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -78,8 +77,11 @@ class SecurityFindings(pulumi.ComponentResource):
         hub = aws.securityhub.AccountV2(f"{name}-hub-v2", tags=ctx.tags(COMPONENT), opts=child(self))
         aggregator = aws.securityhub.AggregatorV2(
             f"{name}-aggregator-v2",
+            # linked regions are optional (none: the home region only); an empty list would read back as null and
+            # show as drift, so it is left out (hashicorp/terraform-provider-aws aggregator_v2.go: optional set,
+            # updated in place)
             region_linking_mode="SPECIFIED_REGIONS",
-            linked_regions=list(args.linked_regions),
+            linked_regions=list(args.linked_regions) or None,
             tags=ctx.tags(COMPONENT),
             opts=child(hub, depends_on=[hub]),
         )
@@ -280,7 +282,3 @@ class SecurityFindings(pulumi.ComponentResource):
         )
         self.webhook_destination_arn = destination.arn
         self.dead_letter_queue_url = queue.url
-
-
-def linked_regions(regions: Sequence[str], home: str) -> tuple[str, ...]:
-    return tuple(r for r in regions if r != home)
