@@ -84,7 +84,8 @@ def compliance_report(name: str, ctx: StackContext, parent: pulumi.Resource, set
         runtime=RUNTIME,
         architectures=["arm64"],
         handler="handler.handler",
-        code=pulumi.FileArchive(str(CODE_DIR)),
+        # only the handler: a directory archive would pick up __pycache__ and change on every test run
+        code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(CODE_DIR / "handler.py"))}),
         role=role.arn,
         timeout=TIMEOUT_SECONDS,
         memory_size=MEMORY_MB,

@@ -176,11 +176,19 @@ BAD_VALUES = [
     ("webhook", {"url": "https://hooks.example.com/x", "token": "in-clear-text"}, "webhook.token"),
     ("webhook", {"url": "https://hooks.example.com/x", "headerName": "bad header", "token": {"secure": "v"}}, "webhook.headerName"),
     ("reportSchedule", "every monday", "reportSchedule"),
+    ("reportSchedule", "rate(5 minutes)", "reportSchedule"),
     ("reportTimezone", "Mars/Olympus", "reportTimezone"),
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "reported"), BAD_VALUES, ids=[f"{k}-{r}" for k, _, r in BAD_VALUES])
+def test_good_schedules_are_accepted() -> None:
+    capture = capture_for("prod", overrides={"vitality:securityFindings.reportSchedule": "rate(7 days)",
+                                             "vitality:securityFindings.reportTimezone": "Europe/Berlin"})
+    schedule = capture.one("aws:scheduler/schedule:Schedule")
+    assert (schedule.inputs["scheduleExpression"], schedule.inputs["scheduleExpressionTimezone"]) == ("rate(7 days)", "Europe/Berlin")
+
+
+@pytest.mark.parametrize(("key", "value", "reported"), BAD_VALUES, ids=[f"{k}-{r}-{i}" for i, (k, _, r) in enumerate(BAD_VALUES)])
 def test_bad_values_are_rejected_with_the_fix(key: str, value: Any, reported: str) -> None:
     error = config_error("prod", {f"vitality:securityFindings.{key}": value})
     assert error.keys == [f"vitality:securityFindings.{reported}"]
@@ -206,3 +214,10 @@ def test_report_roles_trust_only_their_service_in_this_account(prod: Capture) ->
     assert scheduler["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:scheduler:us-west-2:111122223333:schedule-group/default"}
     schedule = prod.one("aws:scheduler/schedule:Schedule")
     assert schedule.inputs.get("groupName", "default") == "default"
+
+
+def test_the_function_ships_exactly_its_handler(prod: Capture) -> None:
+    code = prod.named("vitality-prod-findings-report", "aws:lambda/function:Function").inputs["code"]
+    assert set(code.assets) == {"handler.py"}  # a pulumi.AssetArchive
+    assert code.assets["handler.py"].path.endswith("functions/compliance_report/handler.py")
+    assert prod.named("vitality-prod-findings-report", "aws:lambda/function:Function").inputs["handler"] == "handler.handler"

@@ -22,7 +22,7 @@ _SERVICENOW_INSTANCE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  #
 _HEADER_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
 # EventBridge Scheduler cron: six fields (minutes hours day-of-month month day-of-week year)
 _CRON_RE = re.compile(r"cron\((\S+ ){5}\S+\)")
-_RATE_RE = re.compile(r"rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)")
+_RATE_RE = re.compile(r"rate\((1 day|[2-7] days)\)")  # a report at least weekly, at most daily
 _CONNECTOR_KEYS = ("provider", "projectKey", "instanceName", "clientId", "clientSecret")
 _WEBHOOK_KEYS = ("url", "headerName", "token")
 
@@ -56,8 +56,8 @@ FINDINGS_SECTION = Section(
             "string",
             "When the compliance report runs (EventBridge Scheduler expression, in reportTimezone).",
             default="cron(0 6 ? * MON *)",
-            allowed="cron(minutes hours day-of-month month day-of-week year) or rate(N days|hours), at most daily "
-            "and at least every 7 days is typical",
+            allowed="cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 6 ? * MON *), or "
+            "rate(N days) with N from 1 to 7",
             check=lambda v: _CRON_RE.fullmatch(v) is not None or _RATE_RE.fullmatch(v) is not None,
         ),
         Key(
