@@ -221,3 +221,16 @@ def test_the_function_ships_exactly_its_handler(prod: Capture) -> None:
     assert set(code.assets) == {"handler.py"}  # a pulumi.AssetArchive
     assert code.assets["handler.py"].path.endswith("functions/compliance_report/handler.py")
     assert prod.named("vitality-prod-findings-report", "aws:lambda/function:Function").inputs["handler"] == "handler.handler"
+
+
+def test_ticket_criteria_validate_against_the_security_hub_api_model() -> None:
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    rule = capture_for("prod", overrides=JIRA).one("aws:securityhub/automationRuleV2:AutomationRuleV2")
+    criteria = json.loads(rule.inputs["criteria"]["ocsfFindingCriteriaJson"])
+    shape = botocore.session.get_session().get_service_model("securityhub").shape_for("OcsfFindingFilters")
+    report = ParamValidator().validate(criteria, shape)
+    assert not report.has_errors(), report.generate_report()
+    fields = shape.members["CompositeFilters"].member.members["StringFilters"].member.members["FieldName"].enum
+    assert {"severity", "status"} <= set(fields)
