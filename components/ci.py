@@ -2,7 +2,8 @@
 
 - `iam.OpenIdConnectProvider` for `token.actions.githubusercontent.com` (audience `sts.amazonaws.com`). It is an
   account singleton, so exactly one stack per account sets `ci.githubRepository` (prod here).
-- a preview role, trusted only for pull-request workflows of that repository: the configuration reads a
+- a preview role, trusted only for pull-request workflows of that repository and for the daily drift check (jobs in
+  the `drift` GitHub environment, .github/workflows/drift.yml): the configuration reads a
   `pulumi preview --refresh` needs for every service the program manages, and explicit denies on every read that
   returns data (object contents, secret values, log lines, image layers, traces, ...: ci_permissions.DATA_READS).
 - a deploy role for this stack, trusted only for jobs in the protected GitHub environment (`environment:prod`), and
@@ -36,6 +37,7 @@ from .guardrails import AUDIT_TAMPERING, BOUNDED_ROLE_WRITES, KEY_DESTRUCTION, P
 from .settings import CiSettings
 
 COMPONENT = "ci"
+DRIFT_ENVIRONMENT = "drift"  # GitHub environment of the scheduled drift check (read-only preview role)
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 DEPLOY_SESSION_SECONDS = 7200  # a prod update with Aurora and CloudFront can outlast one hour
@@ -96,14 +98,15 @@ class DeployTarget:
     account_baseline: bool
 
 
-def subjects(settings: CiSettings) -> tuple[str, str, Optional[str]]:
+def subjects(settings: CiSettings) -> tuple[list[str], str, Optional[str]]:
     """(preview, prod deploy, dev deploy) subjects of GitHub's OIDC token for the configured repository."""
     repo = f"repo:{settings.github_repository}"
     dev = f"{repo}:environment:{settings.dev_environment}" if settings.dev_environment else None
-    return f"{repo}:pull_request", f"{repo}:environment:{settings.prod_environment}", dev
+    preview = [f"{repo}:pull_request", f"{repo}:environment:{DRIFT_ENVIRONMENT}"]
+    return preview, f"{repo}:environment:{settings.prod_environment}", dev
 
 
-def _github_trust(provider_arn: pulumi.Output[str], subject: str) -> pulumi.Output[str]:
+def _github_trust(provider_arn: pulumi.Output[str], subject: str | list[str]) -> pulumi.Output[str]:
     return policy_json(
         [
             {
@@ -131,7 +134,7 @@ class Ci(pulumi.ComponentResource):
         super().__init__("vitality:platform:Ci", name, None, opts)
         self._args, self._name = args, name
         ctx, cfg = args.ctx, args.settings
-        preview_subject, prod_subject, dev_subject = subjects(cfg)
+        preview_subjects, prod_subject, dev_subject = subjects(cfg)
 
         # Thumbprints are optional in pulumi-aws v7: IAM validates GitHub's certificate against its own trusted CAs.
         provider = aws.iam.OpenIdConnectProvider(
@@ -161,9 +164,9 @@ class Ci(pulumi.ComponentResource):
             COMPONENT,
             self,
             services=(),
-            trust_policy=_github_trust(provider.arn, preview_subject),
+            trust_policy=_github_trust(provider.arn, preview_subjects),
             statements=self._preview_statements(),
-            description=f"GitHub Actions pull-request previews of {cfg.github_repository} (configuration reads only)",
+            description=f"GitHub Actions pull-request previews of {cfg.github_repository} and drift checks (configuration reads only)",
         )
         deploy = self._deploy_role(
             f"{name}-deploy", provider.arn, prod_subject, DeployTarget(ctx.stack, cfg.prod_environment, args.account_baseline)

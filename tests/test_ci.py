@@ -56,7 +56,7 @@ def test_outputs_are_the_role_arns(prod: Capture) -> None:
     assert prod.outputs["ciDevDeployRoleArn"] == role(prod, "deploy-dev").outputs["arn"]
 
 
-def test_preview_role_trusts_only_pull_requests_of_the_repository(prod: Capture) -> None:
+def test_preview_role_trusts_only_pull_requests_and_the_drift_check_of_the_repository(prod: Capture) -> None:
     assert trust(prod, "preview") == {
         "Sid": "GitHubActions",
         "Effect": "Allow",
@@ -65,7 +65,7 @@ def test_preview_role_trusts_only_pull_requests_of_the_repository(prod: Capture)
         "Condition": {
             "StringEquals": {
                 "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                "token.actions.githubusercontent.com:sub": f"repo:{REPO}:pull_request",
+                "token.actions.githubusercontent.com:sub": [f"repo:{REPO}:pull_request", f"repo:{REPO}:environment:drift"],
             }
         },
     }
@@ -97,7 +97,9 @@ def test_environments_come_from_config() -> None:
         },
     )
     sub = "token.actions.githubusercontent.com:sub"
-    assert trust(capture, "preview")["Condition"]["StringEquals"][sub] == "repo:acme/platform:pull_request"
+    assert trust(capture, "preview")["Condition"]["StringEquals"][sub] == [
+        "repo:acme/platform:pull_request", "repo:acme/platform:environment:drift"
+    ]
     assert trust(capture, "deploy")["Condition"]["StringEquals"][sub] == "repo:acme/platform:environment:production"
     assert trust(capture, "deploy-dev")["Condition"]["StringEquals"][sub] == "repo:acme/platform:environment:staging"
     by_sid = {s["Sid"]: s for s in inline(capture, "deploy-dev")}

@@ -17,9 +17,8 @@ def taggable(type_token: str) -> bool:
     package, module, kind = type_token.split(":")
     if package != "aws":
         return False
-    python_module = module.split("/")[0]
-    python_module = "lambda_" if python_module == "lambda" else python_module  # `lambda` is a Python keyword
-    cls = getattr(importlib.import_module(f"pulumi_aws.{python_module}"), kind)
+    package_module = module.split("/")[0]
+    cls = getattr(importlib.import_module(f"pulumi_aws.{package_module}_" if package_module == "lambda" else f"pulumi_aws.{package_module}"), kind)
     return "tags" in inspect.signature(cls._internal_init).parameters
 
 
