@@ -47,6 +47,7 @@ MODULE_PREFIXES: dict[str, tuple[str, ...]] = {
     "route53": ("route53",),
     "rum": ("rum",),
     "s3": ("s3",),
+    "scheduler": ("scheduler",),
     "securityhub": ("securityhub",),
     "sns": ("sns",),
     "vpc": ("ec2",),
@@ -108,6 +109,7 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
     "route53": ServiceActions(("ChangeResourceRecordSets", "ChangeTagsForResource"), read=("Get*", "List*")),
     "rum": ServiceActions((*CRUD, "Put*"), read=("Get*", "List*")),
     "s3": ServiceActions(("CreateBucket", "DeleteBucket*", "Put*", "DeleteObject", "DeleteObjectVersion")),
+    "scheduler": ServiceActions(CRUD, read=("Get*", "List*")),
     "secretsmanager": ServiceActions((*CRUD, "PutResourcePolicy", "DeleteResourcePolicy", "RotateSecret")),
     "securityhub": ServiceActions(("Enable*", "Disable*", "BatchEnableStandards", "BatchUpdate*", *CRUD), read=(*READ, "BatchGet*")),
     "sns": ServiceActions(
@@ -161,6 +163,7 @@ PASSED_TO_SERVICES = (
     "ecs-tasks.amazonaws.com",
     "lambda.amazonaws.com",
     "monitoring.rds.amazonaws.com",
+    "scheduler.amazonaws.com",
     "ssm.amazonaws.com",
     "tasks.apprunner.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",

@@ -32,7 +32,7 @@ def test_cluster_uses_iam_authentication_and_the_data_api(capture: Capture) -> N
 
 
 def test_bootstrap_runs_the_repository_code_after_the_writer_exists(capture: Capture) -> None:
-    function = capture.one(FUNCTION)
+    function = capture.named(f"vitality-{capture.stack}-db-bootstrap", FUNCTION)
     assert function.inputs["runtime"] == "python3.13" and function.inputs["handler"] == "handler.handler"
     assert function.inputs["reservedConcurrentExecutions"] == 1
     assert "environment" not in function.inputs  # no configuration that could hold a secret
@@ -73,7 +73,7 @@ def test_bootstrap_logs_are_encrypted_kept_and_alarmed(capture: Capture) -> None
     group = capture.named(f"vitality-{capture.stack}-db-bootstrap-logs")
     assert group.inputs["kmsKeyId"] == capture.outputs["kmsKeyArns"]["logs"]
     assert group.inputs["retentionInDays"] == capture.config.values["vitality:observability"]["logRetentionDays"]
-    function = capture.one(FUNCTION)
+    function = capture.named(f"vitality-{capture.stack}-db-bootstrap", FUNCTION)
     assert function.inputs["loggingConfig"] == {"logFormat": "JSON", "logGroup": group.outputs["name"]}
     alarm = capture.named(f"vitality-{capture.stack}-db-bootstrap-errors").inputs
     assert (alarm["namespace"], alarm["metricName"], alarm["dimensions"]) == (

@@ -428,7 +428,9 @@ def test_remediation_role_has_what_the_runbooks_list_on_this_trail_only(prod) ->
     assert by_sid["TrailValidation"]["Resource"] == prod.outputs["trailArn"]
     start = by_sid["StartRemediationRunbooks"]
     assert start["Action"] == ["ssm:StartAutomationExecution"]
-    documents = sorted(r.inputs["targetId"] for r in prod.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration"))
+    # every remediation document, whether a RemediationConfiguration or the conformance pack runs it
+    documents = sorted({spec.remediation.document for spec in managed_rules(SecuritySettings(account_baseline=True)).values() if spec.remediation})
+    assert "AWSConfigRemediation-RestrictBucketSSLRequestsOnly" in documents
     assert start["Resource"] == [f"arn:aws:ssm:us-west-2:*:automation-definition/{d}:*" for d in documents]
 
 

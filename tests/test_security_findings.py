@@ -33,8 +33,10 @@ def test_unified_hub_and_aggregator_beside_the_classic_cspm_only_in_the_baseline
     assert aggregator.inputs["regionLinkingMode"] == "SPECIFIED_REGIONS" and "linkedRegions" not in aggregator.inputs
     assert prod.one("aws:securityhub/accountV2:AccountV2").urn in aggregator.dependencies
     for typ in ("aws:securityhub/accountV2:AccountV2", "aws:cfg/conformancePack:ConformancePack",
-                "aws:lambda/function:Function", "aws:scheduler/schedule:Schedule"):
+                "aws:scheduler/schedule:Schedule"):
         assert _of(dev, typ) == [], typ  # account singletons: only the baseline owner builds them
+    # the only function in dev is the database bootstrap (every stack has its own database); no report
+    assert [f.name for f in _of(dev, "aws:lambda/function:Function")] == ["vitality-dev-db-bootstrap"]
     assert "securityHubV2Arn" in prod.outputs and "securityConnectorAuthUrl" not in prod.outputs
 
 

@@ -75,9 +75,8 @@ PRICERS: dict[str, Pricer] = {
 
 # Types with no charge of their own, and why.
 FREE: dict[str, str] = {
-    # the database bootstrap runs a few times a month at deploy: well inside Lambda's always-free tier (1M requests,
-    # 400,000 GB-seconds a month), and its Data API calls are a handful of requests
-    "aws:lambda/function:Function": "a deploy-time function: a few invocations a month, inside Lambda's free tier",
+    # the database bootstrap (its function is free like the compliance report's, offline/cost/pricing/security.py)
+    # runs a few times a month at deploy; its Data API calls are a handful of requests
     "aws:lambda/invocation:Invocation": "not an AWS resource: the provider invokes the function at deploy",
     "aws:rds/subnetGroup:SubnetGroup": "no charge for DB subnet groups",
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": "no charge for parameter groups",
