@@ -1,0 +1,62 @@
+"""Deploy-time fixes found by reading the program against AWS's pages (issue #17): each test fails on the
+behaviour before the fix."""
+
+from __future__ import annotations
+
+from offline import Capture
+from tests.conftest import policy, statements
+
+from components.security_config import PERIODIC_RULES
+
+CONFIG_RULE = "aws:cfg/rule:Rule"
+
+
+def _identifier(rule) -> str:
+    return rule.inputs["source"]["sourceIdentifier"]
+
+
+def test_periodic_config_rules_have_no_resource_scope(prod: Capture) -> None:
+    rules = prod.of_type(CONFIG_RULE)
+    periodic = [r for r in rules if _identifier(r) in PERIODIC_RULES]
+    assert "ECR_PRIVATE_IMAGE_SCANNING_ENABLED" in {_identifier(r) for r in periodic}
+    assert [(_identifier(r), r.inputs.get("scope")) for r in periodic if r.inputs.get("scope")] == []
+
+
+def test_change_triggered_config_rules_are_scoped(prod: Capture) -> None:
+    scoped = [r for r in prod.of_type(CONFIG_RULE) if _identifier(r) not in PERIODIC_RULES]
+    assert scoped, "expected change-triggered rules"
+    for rule in scoped:
+        assert rule.inputs["scope"]["complianceResourceTypes"], _identifier(rule)
+
+
+def _publisher_statements(capture: Capture, domain: str) -> dict[str, dict]:
+    (key,) = [k for k in capture.of_type("aws:kms/key:Key") if k.inputs["tags"]["DataDomain"] == domain]
+    found: dict[str, dict] = {}
+    for statement in statements(policy(key)):
+        service = statement["Principal"].get("Service") if isinstance(statement["Principal"], dict) else None
+        assert not isinstance(service, list), "one statement per publisher, each with its own conditions"
+        if service:
+            found[service] = statement
+    return found
+
+
+def test_messaging_key_conditions_each_publisher_only_on_what_it_sends(capture: Capture) -> None:
+    for domain, region in (("messaging", "us-west-2"), ("edge-messaging", "us-east-1")):
+        by_service = _publisher_statements(capture, domain)
+        assert set(by_service) == {"cloudwatch.amazonaws.com", "events.amazonaws.com", "events.rds.amazonaws.com",
+                                   "budgets.amazonaws.com"}
+        # EventBridge sends neither aws:SourceAccount nor aws:SourceArn to KMS: only SNS's own encryption context
+        assert by_service["events.amazonaws.com"]["Condition"] == {
+            "ArnLike": {"kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:{region}:111122223333:*"}
+        }
+        assert by_service["cloudwatch.amazonaws.com"]["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:111122223333:alarm:*"},
+        }
+        assert by_service["events.rds.amazonaws.com"]["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+        assert by_service["budgets.amazonaws.com"]["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:budgets::111122223333:*"},
+        }
+        for statement in by_service.values():
+            assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
