@@ -60,3 +60,12 @@ def test_messaging_key_conditions_each_publisher_only_on_what_it_sends(capture: 
         }
         for statement in by_service.values():
             assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_no_endpoint_security_group_without_interface_endpoints(dev: Capture, prod: Capture) -> None:
+    assert dev.config.values["vitality:network"]["interfaceEndpoints"] == []
+    groups = [g.name for g in dev.of_type("aws:ec2/securityGroup:SecurityGroup")]
+    assert not [g for g in groups if g.endswith("-endpoints")]
+    assert not [r for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                if r.name.endswith("-endpoints-https")]
+    assert [g for g in prod.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-endpoints")]
