@@ -12,6 +12,9 @@ other AZs, so a failover target is always in a different AZ from the writer.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -75,6 +78,17 @@ class DatabaseArgs:
 
 def cluster_identifier(ctx: StackContext) -> str:
     return f"{ctx.name_prefix}-db"
+
+
+def final_snapshot_identifier(identifier: str, cfg: DatabaseSettings) -> str:
+    """`<identifier>-final-<hash>`: the hash covers the cluster's ForceNew inputs that come from config, so a
+    replacement (which deletes the old cluster first) names its final snapshot after the generation it deletes.
+    Known at preview (the policy pack checks it). Should a name repeat (A -> B -> A), RDS refuses the delete
+    because the snapshot exists: the replacement stops, and nothing is deleted without a snapshot."""
+    replaced_by = {"databaseName": cfg.database_name, "masterUsername": cfg.master_username,
+                   "restore": dataclasses.asdict(cfg.restore) if cfg.restore is not None else None}
+    digest = hashlib.sha256(json.dumps(replaced_by, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{identifier}-final-{digest}"
 
 
 def instance_keys(readers: int) -> list[str]:
@@ -223,6 +237,7 @@ class Database(pulumi.ComponentResource):
             cluster_identifier=identifier,
             engine=ENGINE,
             engine_mode="provisioned",
+            # the starting version; AWS raises the minor in the maintenance window (ignore_changes below)
             engine_version=cfg.engine_version,
             engine_lifecycle_support=LIFECYCLE_SUPPORT,
             allow_major_version_upgrade=False,
@@ -250,8 +265,10 @@ class Database(pulumi.ComponentResource):
             preferred_maintenance_window=cfg.maintenance_window,
             copy_tags_to_snapshot=True,
             deletion_protection=cfg.deletion_protection,
-            skip_final_snapshot=cfg.skip_final_snapshot,
-            final_snapshot_identifier=f"{identifier}-final",
+            # Never deleted without a final snapshot, in dev too: a replacement (a changed replace-on-change key)
+            # deletes the old cluster first, and its snapshot is named per generation of the cluster.
+            skip_final_snapshot=False,
+            final_snapshot_identifier=final_snapshot_identifier(identifier, cfg),
             delete_automated_backups=not ctx.is_prod,
             enabled_cloudwatch_logs_exports=["postgresql"],
             # Performance Insights' console reached end of life in 2026: its data (and retention) now show in
@@ -266,6 +283,10 @@ class Database(pulumi.ComponentResource):
                 protect=ctx.protect,
                 # the identifier is fixed, so a replacement (a dev restore drill) must delete the old cluster first
                 delete_before_replace=True,
+                # engineVersion is a floor, not a pin: with auto minor upgrades AWS moves the cluster past it, and a
+                # pinned value would plan a downgrade (which RDS refuses) on the next `pulumi up`. Upgrades: see
+                # docs/database.md (Engine version).
+                ignore_changes=["engine_version"],
                 depends_on=[logs],
                 custom_timeouts=pulumi.CustomTimeouts(create="60m", update="80m", delete="60m"),
             ),

@@ -73,9 +73,9 @@ def test_storage_and_master_secret_use_the_data_key(capture) -> None:
 
 def test_deletion_safety_per_stack(dev, prod) -> None:
     d, p = dev.one(CLUSTER).inputs, prod.one(CLUSTER).inputs
-    assert (d["deletionProtection"], d["skipFinalSnapshot"], d["deleteAutomatedBackups"]) == (False, True, True)
+    assert (d["deletionProtection"], d["skipFinalSnapshot"], d["deleteAutomatedBackups"]) == (False, False, True)
     assert (p["deletionProtection"], p["skipFinalSnapshot"], p["deleteAutomatedBackups"]) == (True, False, False)
-    assert p["finalSnapshotIdentifier"] == "vitality-prod-db-final"
+    assert p["finalSnapshotIdentifier"].startswith("vitality-prod-db-final-")
     assert d["backupRetentionPeriod"] == 7 and p["backupRetentionPeriod"] == 35
     assert p["applyImmediately"] is False and d["applyImmediately"] is True
 

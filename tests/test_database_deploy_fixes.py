@@ -69,3 +69,27 @@ def test_no_endpoint_security_group_without_interface_endpoints(dev: Capture, pr
     assert not [r for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                 if r.name.endswith("-endpoints-https")]
     assert [g for g in prod.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-endpoints")]
+
+
+CLUSTER = "aws:rds/cluster:Cluster"
+
+
+def test_engine_version_is_a_floor_that_never_plans_a_downgrade(capture: Capture) -> None:
+    cluster = capture.one(CLUSTER)
+    assert cluster.inputs["autoMinorVersionUpgrade"] is True
+    assert "engineVersion" in cluster.ignore_changes
+
+
+def test_a_cluster_is_never_deleted_without_a_final_snapshot(program) -> None:
+    """Dev too: a replace-on-change key deletes the old cluster first; its final snapshot name follows the
+    generation, so it is never taken twice under one name."""
+    names = set()
+    for overrides in ({}, {"vitality:database.databaseName": "vitality2"}, {"vitality:database.masterUsername": "owner"},
+                      {"vitality:database.restore.snapshotIdentifier": "vitality-dev-db-final-1a2b3c4d"}):
+        cluster = program("dev", overrides=overrides).one(CLUSTER).inputs
+        assert cluster["skipFinalSnapshot"] is False
+        assert cluster["finalSnapshotIdentifier"].startswith("vitality-dev-db-final-")
+        names.add(cluster["finalSnapshotIdentifier"])
+    assert len(names) == 4
+    # known at preview: the policy pack (rds-cluster-deletion-protection) can check it before the first deploy
+    assert isinstance(program("prod", preview=True).one(CLUSTER).inputs["finalSnapshotIdentifier"], str)
