@@ -73,6 +73,7 @@ database = Database(
         availability_zones=settings.network.availability_zones,
         data_key=encryption.data,
         logs_key=encryption.logs,
+        messaging_key=encryption.messaging,
         log_retention_days=settings.observability.log_retention_days,
         topics=alerting.topics,
     ),

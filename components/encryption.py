@@ -2,7 +2,7 @@
 
 | domain    | encrypts                                                        | service principals in the key policy |
 |-----------|-----------------------------------------------------------------|--------------------------------------|
-| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray | none: services act through grants of the calling principal (IAM) |
+| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray | none (services act through grants of the calling principal); the backup copy account, through RDS and AWS Backup only |
 | logs      | every CloudWatch log group in the home region                   | logs.<region>, scoped to this account's log groups |
 | audit     | CloudTrail logs, AWS Config snapshots, the audit bucket          | CloudTrail (this trail only), Config (this account) |
 | messaging | the SNS alerting topics                                         | CloudWatch alarms, EventBridge, RDS events, Budgets (each with the conditions it sends) |
@@ -38,6 +38,8 @@ MESSAGING_PUBLISHERS = (
 class EncryptionArgs:
     ctx: StackContext
     cloudtrail_name: str  # the trail that may encrypt with the audit key (exact source ARN in the policy)
+    # accounts whose backup vault receives copies of the Aurora recovery points (database.awsBackup.copyAccountVaultArn)
+    backup_copy_accounts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Encryption(pulumi.ComponentResource):
         trail_arn = ctx.arn("cloudtrail", f"trail/{args.cloudtrail_name}")
 
         service_statements: dict[str, list[Statement]] = {
-            "data": [],
+            "data": _backup_copy_statements(ctx, args.backup_copy_accounts),
             "logs": _logs_statements(ctx, ctx.region),
             "audit": _audit_statements(ctx, trail_arn),
             "messaging": _messaging_statements(ctx, ctx.region),
@@ -95,6 +97,33 @@ class Encryption(pulumi.ComponentResource):
         key = kms_key(f"{self._prefix}-{domain}", ctx, COMPONENT, self, domain=domain, description=description,
                       alias=alias, statements=statements, region=region)
         return KeyRef(arn=key.arn, id=key.key_id, alias=alias, region=region or ctx.region)
+
+
+def _backup_copy_statements(ctx: StackContext, accounts: tuple[str, ...]) -> list[Statement]:
+    """A cross-account copy of an Aurora recovery point (AWS Backup) needs the destination account to read the
+    snapshot's key: it may decrypt and describe, and grant RDS, only through RDS and AWS Backup in this region."""
+    if not accounts:
+        return []
+    principals = [f"arn:{ctx.partition}:iam::{account}:root" for account in accounts]
+    via = {"kms:ViaService": [f"rds.{ctx.region}.amazonaws.com", f"backup.{ctx.region}.amazonaws.com"]}
+    return [
+        {
+            "Sid": "BackupCopyAccountUse",
+            "Effect": "Allow",
+            "Principal": {"AWS": principals},
+            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {"StringEquals": via},
+        },
+        {
+            "Sid": "BackupCopyAccountGrant",
+            "Effect": "Allow",
+            "Principal": {"AWS": principals},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
 
 
 def _logs_statements(ctx: StackContext, region: str) -> list[Statement]:

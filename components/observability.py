@@ -34,6 +34,7 @@ from .common import (
     DatabaseTargets,
     FrontendTargets,
     LifecycleRule,
+    RestoreTestingTargets,
     StackContext,
     allow,
     child,
@@ -132,7 +133,7 @@ class Observability(pulumi.ComponentResource):
             dashboard_body=_dashboard_body(ctx, alarms, [
                 (c.arn, EDGE_REGION if service.edge else ctx.region)
                 for service in SERVICES for key, c in composites.items() if key == service.key
-            ]),
+            ], args.database.restore_testing),
             opts=child(self),
         )
         self.dashboard_name = dashboard.dashboard_name
@@ -624,7 +625,10 @@ def _metric_rows(spec: AlarmSpec, dimensions: Mapping[str, pulumi.Input[str]]) -
 
 
 def _dashboard_body(
-    ctx: StackContext, alarms: Sequence[_Alarm], composites: Sequence[tuple[pulumi.Output[str], str]]
+    ctx: StackContext,
+    alarms: Sequence[_Alarm],
+    composites: Sequence[tuple[pulumi.Output[str], str]],
+    restore: Optional[RestoreTestingTargets],
 ) -> pulumi.Output[str]:
     regions = sorted({a.target.region for a in alarms} | {ctx.region}, key=lambda r: r != ctx.region)
     width = 24 // len(regions)
@@ -644,7 +648,8 @@ def _dashboard_body(
                     "title": f"{ctx.name_prefix}: every {where} alarm in {region} (page = composite per service)",
                     # an alarm widget shows alarms of its own region only
                     "region": region,
-                    "alarms": region_composites + [a.resource.arn for a in in_region],
+                    "alarms": region_composites + [a.resource.arn for a in in_region]
+                    + (list(restore.alarm_arns) if restore is not None and region == ctx.region else []),
                     "sortBy": "stateUpdatedTimestamp",
                 },
             }
@@ -682,7 +687,39 @@ def _dashboard_body(
                 }
             )
         y += -(-len(members) // _PER_ROW) * _HEIGHT
+    if restore is not None:
+        widgets += _restore_testing_section(ctx, restore, y)
     return pulumi.Output.json_dumps({"widgets": widgets})
+
+
+# what the restore-test reporter publishes: (metric, statistic, what the widget shows)
+_RESTORE_METRICS = (
+    ("RestoreDurationMinutes", "Maximum", "restore duration, minutes (measured RTO of a snapshot restore)"),
+    ("RestoreTestSucceeded", "Minimum", "restore test validated (1) or failed (0)"),
+    ("RestoreTestOverdue", "Maximum", "no completed restore test within the interval (1)"),
+)
+
+
+def _restore_testing_section(ctx: StackContext, restore: RestoreTestingTargets, y: int) -> list[dict[str, Any]]:
+    widgets: list[dict[str, Any]] = [{
+        "type": "text", "x": 0, "y": y, "width": 24, "height": 1,
+        "properties": {"markdown": f"## Aurora restore tests (AWS Backup, {restore.frequency}; metrics in home region)"},
+    }]
+    for i, (metric, statistic, title) in enumerate(_RESTORE_METRICS):
+        widgets.append({
+            "type": "metric", "x": i * _WIDTH, "y": y + 1, "width": _WIDTH, "height": _HEIGHT,
+            "properties": {
+                "title": title,
+                "region": ctx.region,
+                "view": "timeSeries",
+                "stacked": False,
+                "period": 86400,
+                # a monthly test leaves one point a month: show the last 90 days
+                "start": "-P90D",
+                "metrics": [[restore.metric_namespace, metric, "Stack", restore.stack_dimension, {"stat": statistic}]],
+            },
+        })
+    return widgets
 
 
 def _section_header(service: Service, members: Sequence[_Alarm], y: int) -> dict[str, Any]:
