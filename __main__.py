@@ -42,7 +42,11 @@ prefix = settings.name_prefix
 # the audit key policy admits exactly this trail, and the security component creates it under this name
 trail_name = f"{prefix}-trail"
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
+encryption = Encryption(
+    f"{prefix}-kms",
+    EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, backup_copy_accounts=settings.database.aws_backup.copy_accounts),
+    components,
+)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -172,6 +176,10 @@ pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("databaseSubnetGroupName", network.db_subnet_group_name)
+if database.backup is not None:
+    pulumi.export("backupVaultArn", database.backup.home_arn)
+    pulumi.export("backupCopyVaultArn", database.backup.copy_arn)
 pulumi.export("apiUrl", api.url)
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)

@@ -206,11 +206,12 @@ def test_prod_reader_autoscaling(prod, dev) -> None:
 
 
 def test_prod_aws_backup(prod, dev) -> None:
-    vault = prod.one(VAULT)
+    vault = prod.named("vitality-prod-db-backups")
     assert vault.inputs["kmsKeyArn"] == data_key(prod)
     assert vault.inputs["forceDestroy"] is False
     [rule] = prod.one(PLAN).inputs["rules"]
     assert rule["schedule"] == "cron(0 5 ? * * *)"
+    assert len(rule["copyActions"]) == 1  # the copy region (tests/test_database_resilience.py)
     assert rule["lifecycle"]["deleteAfter"] == 35
     assert rule["targetVaultName"] == vault.outputs["name"]
     assert rule["recoveryPointTags"]["Component"] == "database"
