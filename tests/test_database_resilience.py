@@ -212,3 +212,38 @@ def test_preview_of_prod_has_the_copy_rule_the_locked_vaults_and_the_restore_tes
     assert {v.inputs.get("region") for v in preview.of_type(VAULT)} == {None, "us-east-2"}
     assert len(preview.of_type(LOCK)) == 2 and len(preview.of_type(TEST_PLAN)) == 1
     assert len(preview.one(PLAN).inputs["rules"][0]["copyActions"]) == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Cost: the copies (cross-Region transfer + warm storage) and the restore tests, computed by hand
+# --------------------------------------------------------------------------------------------------
+
+
+def _cost_line(resources, profile, name):
+    from offline import cost
+    from tests.test_cost import synthetic
+    result = cost.estimate(synthetic(*resources), profile)
+    return next(line for line in result.lines if line.resource.name == name)
+
+
+def test_cost_of_the_copy_vault_and_the_restore_tests() -> None:
+    import dataclasses
+
+    from tests.test_cost import res, usage
+    home = dataclasses.replace(res("aws:backup/vault:Vault", "home"), outputs={"arn": "arn:home"})
+    copy = dataclasses.replace(res("aws:backup/vault:Vault", "copy", region="us-east-2"), outputs={"arn": "arn:copy"})
+    plan = res("aws:backup/plan:Plan", "plan", rules=[{"copyActions": [
+        {"destinationVaultArn": "arn:copy", "lifecycle": {"deleteAfter": 35}}]}])
+    tests = res("aws:backup/restoreTestingPlan:RestoreTestingPlan", "tests", scheduleExpression="cron(0 7 1 * ? *)")
+    profile = usage(db_storage_gb=100, backup_vault_gb=300)
+    resources = [home, copy, plan, tests]
+    # home vault: all 300 GB of recovery points x $0.021 = $6.30 (the copy vault does not take a share)
+    line = _cost_line(resources, profile, "home")
+    assert (line.idle, line.used) == pytest.approx((6.30, 6.30))
+    # copy vault: 35 full copies of 100 GB x $0.021 = $73.50; 30.4 copies x 100 GB x $0.02 = $60.80 -> $134.30
+    line = _cost_line(resources, profile, "copy")
+    assert line.region == "us-east-2" and not line.unpriced_charges
+    assert (line.idle, line.used) == pytest.approx((134.30, 134.30))
+    # restore tests: 1 a month x 3 h of 100 GB at $0.10/GB-month = 100 x 3/730 x 0.10 = $0.0411; 3 metrics x $0.30
+    line = _cost_line(resources, profile, "tests")
+    assert (line.idle, line.used) == pytest.approx((0.9 + 0.0411, 0.9 + 0.0411), abs=1e-3)
