@@ -93,3 +93,15 @@ def test_a_cluster_is_never_deleted_without_a_final_snapshot(program) -> None:
     assert len(names) == 4
     # known at preview: the policy pack (rds-cluster-deletion-protection) can check it before the first deploy
     assert isinstance(program("prod", preview=True).one(CLUSTER).inputs["finalSnapshotIdentifier"], str)
+
+
+def test_replace_on_change_keys_say_so_in_pulumi_yaml() -> None:
+    from components.settings import project_config_schema
+
+    lines = {line.split(" (", 1)[0]: line for entry in project_config_schema().values()
+             for line in entry["description"].splitlines()}
+    for key in ("database.databaseName", "database.masterUsername", "database.restore", "database.engineVersion",
+                "database.awsBackup", "network.cidr", "network.availabilityZones", "network.subnetCidrs",
+                "registry.repositories"):
+        assert "Replace-on-change:" in lines[key], key
+    assert "Replace-on-change" not in lines["database.maxCapacity"]
