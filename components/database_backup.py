@@ -274,34 +274,40 @@ def _restore_reporter(name: str, args: BackupArgs, parent: pulumi.Resource, plan
         opts=child(parent, depends_on=[logs]),
     )
     triggers = {
-        "restore-jobs": {"event_pattern": json.dumps({"source": ["aws.backup"], "detail-type": ["Restore Job State Change"]}),
-                         "description": "AWS Backup restore jobs: the reporter keeps those of this stack's restore tests"},
-        "restore-check": {"schedule_expression": "rate(1 day)",
-                          "description": "Daily: has a restore test completed within its interval?"},
+        "restore-jobs": aws.cloudwatch.EventRuleArgs(
+            event_pattern=json.dumps({"source": ["aws.backup"], "detail-type": ["Restore Job State Change"]}),
+            description="AWS Backup restore jobs: the reporter keeps those of this stack's restore tests",
+            tags=ctx.tags(COMPONENT),
+        ),
+        "restore-check": aws.cloudwatch.EventRuleArgs(
+            schedule_expression="rate(1 day)",
+            description="Daily: has a restore test completed within its interval?",
+            tags=ctx.tags(COMPONENT),
+        ),
     }
     for key, rule_args in triggers.items():
-        rule = aws.cloudwatch.EventRule(f"{name}-{key}", tags=ctx.tags(COMPONENT), opts=child(parent), **rule_args)
+        rule = aws.cloudwatch.EventRule(f"{name}-{key}", rule_args, opts=child(parent))
         aws.cloudwatch.EventTarget(f"{name}-{key}", rule=rule.name, arn=function.arn, opts=child(rule))
         aws.lambda_.Permission(f"{name}-{key}", action="lambda:InvokeFunction", function=function.name,
                                principal="events.amazonaws.com", source_arn=rule.arn, opts=child(rule))
     dimensions = {"Stack": ctx.name_prefix}
-    common = dict(topic_arn=args.topics.warning, severity="warning")
+    warning = args.topics.warning
     alarms = [
         metric_alarm(f"{name}-restore-test-failed", ctx, COMPONENT, parent,
                      description="[warning] database/restore-test-failed: an AWS Backup restore test of the Aurora "
                      "cluster failed or its restore did not validate. See the warning topic's message and the runbook.",
                      namespace=METRIC_NAMESPACE, metric_name="RestoreTestSucceeded", dimensions=dimensions,
-                     statistic="Minimum", threshold=1, comparison="LessThanThreshold", period=3600, **common),
+                     statistic="Minimum", threshold=1, comparison="LessThanThreshold", period=3600, topic_arn=warning),
         # the daily check publishes every day: no data means the reporter itself stopped
         metric_alarm(f"{name}-restore-test-overdue", ctx, COMPONENT, parent,
                      description=f"[warning] database/restore-test-overdue: no restore test completed within "
                      f"{interval_days + 2} days, or the reporter stopped reporting.",
                      namespace=METRIC_NAMESPACE, metric_name="RestoreTestOverdue", dimensions=dimensions,
                      statistic="Maximum", threshold=1, comparison="GreaterThanOrEqualToThreshold", period=86400,
-                     treat_missing_data="breaching", **common),
+                     treat_missing_data="breaching", topic_arn=warning),
         metric_alarm(f"{name}-restore-report-errors", ctx, COMPONENT, parent,
                      description="[warning] database/restore-report-errors: the restore-test reporter Lambda failed.",
                      namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function.name},
-                     statistic="Sum", threshold=1, comparison="GreaterThanOrEqualToThreshold", period=300, **common),
+                     statistic="Sum", threshold=1, comparison="GreaterThanOrEqualToThreshold", period=300, topic_arn=warning),
     ]
     return tuple(a.arn for a in alarms)

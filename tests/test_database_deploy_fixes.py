@@ -3,10 +3,9 @@ behaviour before the fix."""
 
 from __future__ import annotations
 
+from components.security_config import PERIODIC_RULES
 from offline import Capture
 from tests.conftest import policy, statements
-
-from components.security_config import PERIODIC_RULES
 
 CONFIG_RULE = "aws:cfg/rule:Rule"
 

@@ -24,7 +24,7 @@ PLAN = "arn:aws:backup:us-west-2:111122223333:restore-testing-plan:vitality_prod
 KEY = "arn:aws:kms:us-west-2:111122223333:key/0f0e0d0c-0000-1111-2222-333344445555"
 TOPIC = "arn:aws:sns:us-west-2:111122223333:vitality-prod-warning"
 CREATED = "arn:aws:rds:us-west-2:111122223333:cluster:awsbackup-restore-test-abc123"
-START = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)

@@ -103,7 +103,7 @@ def validate_cluster(cluster_arn: str, rds: Any) -> tuple[bool, str]:
 
 def report_overdue(clients: dict[str, Any]) -> dict[str, Any]:
     max_age = int(os.environ["MAX_AGE_DAYS"])
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=max_age)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age)
     jobs = clients["backup"].list_restore_jobs(
         ByRestoreTestingPlanArn=os.environ["RESTORE_TESTING_PLAN_ARN"], ByStatus="COMPLETED", ByCompleteAfter=since,
         MaxResults=1,
