@@ -209,7 +209,12 @@ def _restore_testing(name: str, args: BackupArgs, parent: pulumi.Resource, vault
         opts=child(plan),
     )
     alarms = _restore_reporter(name, args, parent, plan, interval_days)
-    return RestoreTestingTargets(METRIC_NAMESPACE, ctx.name_prefix, cfg.restore_test_frequency, alarms)
+    return RestoreTestingTargets(METRIC_NAMESPACE, _stack_dimension(ctx), cfg.restore_test_frequency, alarms)
+
+
+def _stack_dimension(ctx: StackContext) -> str:
+    """The Stack dimension of the reporter's metrics: `<project>/<stack>`."""
+    return f"{ctx.project}/{ctx.stack}"
 
 
 def _restore_statements(args: BackupArgs) -> list[Statement]:
@@ -263,7 +268,7 @@ def _restore_reporter(name: str, args: BackupArgs, parent: pulumi.Resource, plan
             "RESTORE_TESTING_PLAN_ARN": plan.arn,
             "TOPIC_ARN": args.topics.warning,
             "METRIC_NAMESPACE": METRIC_NAMESPACE,
-            "STACK": ctx.name_prefix,
+            "STACK": _stack_dimension(ctx),
             "EXPECTED_KMS_KEY_ARN": args.data_key.arn,
             "EXPECTED_SUBNET_GROUP": args.subnet_group_name,
             # the schedule's interval, the start window and a day of slack
@@ -290,7 +295,7 @@ def _restore_reporter(name: str, args: BackupArgs, parent: pulumi.Resource, plan
         aws.cloudwatch.EventTarget(f"{name}-{key}", rule=rule.name, arn=function.arn, opts=child(rule))
         aws.lambda_.Permission(f"{name}-{key}", action="lambda:InvokeFunction", function=function.name,
                                principal="events.amazonaws.com", source_arn=rule.arn, opts=child(rule))
-    dimensions = {"Stack": ctx.name_prefix}
+    dimensions = {"Stack": _stack_dimension(ctx)}
     warning = args.topics.warning
     alarms = [
         metric_alarm(f"{name}-restore-test-failed", ctx, COMPONENT, parent,

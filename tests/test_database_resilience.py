@@ -188,7 +188,7 @@ def test_dashboard_shows_restore_tests_as_rto_evidence(prod: Capture, dev: Captu
     metrics = {w["properties"]["metrics"][0][1] for w in below}
     assert metrics == {"RestoreDurationMinutes", "RestoreTestSucceeded", "RestoreTestOverdue"}
     assert all(w["properties"]["metrics"][0][:1] == ["Vitality/RestoreTesting"] for w in below)
-    assert all(w["properties"]["metrics"][0][2:4] == ["Stack", "vitality-prod"] for w in below)
+    assert all(w["properties"]["metrics"][0][2:4] == ["Stack", "vitality/prod"] for w in below)
     dev_body = json.loads(dev.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
     assert not [w for w in dev_body["widgets"] if w["type"] == "text" and "restore tests" in w["properties"]["markdown"]]
 

@@ -31,7 +31,7 @@ START = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
         "RESTORE_TESTING_PLAN_ARN": PLAN, "TOPIC_ARN": TOPIC, "METRIC_NAMESPACE": "Vitality/RestoreTesting",
-        "STACK": "vitality-prod", "EXPECTED_KMS_KEY_ARN": KEY, "EXPECTED_SUBNET_GROUP": "vitality-prod-net-database-1a2b3c4",
+        "STACK": "vitality/prod", "EXPECTED_KMS_KEY_ARN": KEY, "EXPECTED_SUBNET_GROUP": "vitality-prod-net-database-1a2b3c4",
         "MAX_AGE_DAYS": "34", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
         monkeypatch.setenv(name, value)
@@ -71,7 +71,7 @@ def _cluster(**overrides: Any) -> dict[str, Any]:
 def _expect_metrics(stubs: dict[str, Stubber], metrics: list[tuple[str, float]]) -> None:
     stubs["cloudwatch"].add_response("put_metric_data", {}, {
         "Namespace": "Vitality/RestoreTesting",
-        "MetricData": [{"MetricName": name, "Dimensions": [{"Name": "Stack", "Value": "vitality-prod"}], "Value": value,
+        "MetricData": [{"MetricName": name, "Dimensions": [{"Name": "Stack", "Value": "vitality/prod"}], "Value": value,
                         "Unit": ANY} for name, value in metrics],
     })
 
@@ -87,7 +87,7 @@ def test_a_completed_restore_is_validated_measured_and_reported(stubs: dict[str,
         "RestoreJobId": "job-1", "ValidationStatus": "SUCCESSFUL", "ValidationStatusMessage": ANY})
     _expect_metrics(stubs, [("RestoreTestSucceeded", 1.0), ("RestoreDurationMinutes", 42.0)])
     stubs["sns"].add_response("publish", {"MessageId": "m-1"}, {
-        "TopicArn": TOPIC, "Subject": "[vitality-prod] Aurora restore test succeeded (42.0 minutes)", "Message": ANY})
+        "TopicArn": TOPIC, "Subject": "[vitality/prod] Aurora restore test succeeded (42.0 minutes)", "Message": ANY})
     result = report.handler(_event(), clients=_clients(stubs))
     assert result["validation"] == "SUCCESSFUL" and result["durationMinutes"] == 42.0
 
@@ -112,7 +112,7 @@ def test_a_failed_restore_job_is_reported_without_validation(stubs: dict[str, St
     stubs["backup"].add_response("describe_restore_job", _job("FAILED", minutes=5), {"RestoreJobId": "job-1"})
     _expect_metrics(stubs, [("RestoreTestSucceeded", 0.0), ("RestoreDurationMinutes", 5.0)])
     stubs["sns"].add_response("publish", {"MessageId": "m-1"}, {
-        "TopicArn": TOPIC, "Subject": "[vitality-prod] Aurora restore test FAILED (5.0 minutes)", "Message": ANY})
+        "TopicArn": TOPIC, "Subject": "[vitality/prod] Aurora restore test FAILED (5.0 minutes)", "Message": ANY})
     result = report.handler(_event(), clients=_clients(stubs))
     assert json.loads(json.dumps(result))["status"] == "FAILED" and result["reason"] == "boom"
 

@@ -42,6 +42,10 @@ def test_aws_backup_defaults_and_copy_region_pair() -> None:
             prod.lock_changeable_for_days) == ("us-east-2", "compliance", 7, 3650, 3)
     assert prod.copy_accounts == ()
     assert settings_for("dev", {f"{D}.awsBackup.copyRegion": "none"}).aws_backup.copy_region is None
+    # lockMode auto (the default): compliance in prod, governance elsewhere
+    config = load_stack_config("prod")
+    del config.values[D]["awsBackup"]["lockMode"]
+    assert load_settings(config.as_engine_config(), "prod").database.aws_backup.lock_mode == "compliance"
     other = "arn:aws:backup:us-west-2:444455556666:backup-vault:vitality-vault"
     s = settings_for("prod", {f"{D}.awsBackup.copyAccountVaultArn": other}).aws_backup
     assert (s.copy_account_vault_arn, s.copy_accounts) == (other, ("444455556666",))

@@ -192,7 +192,8 @@ def _sdk_class(token: str) -> type:
     import pulumi_aws
 
     _, module, name = token.split(":")
-    return getattr(getattr(pulumi_aws, module.split("/")[0]), name)
+    python_module = module.split("/")[0]
+    return getattr(getattr(pulumi_aws, python_module + ("_" if python_module == "lambda" else "")), name)
 
 
 def _has_tags_input(token: str) -> bool:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -171,11 +172,11 @@ DATABASE_SECTION = Section(
             "object",
             "AWS Backup on top of the automated backups: {enabled, retentionDays: 7..3650, schedule: a daily cron(...) "
             "in UTC, copyRegion: \"\" (the region paired with aws:region), a region or none, copyAccountVaultArn: "
-            "\"\" or another account's backup vault ARN (organization mode), lockMode: none|governance|compliance "
+            "\"\" or another account's backup vault ARN (organization mode), lockMode: auto|none|governance|compliance (auto: compliance in prod) "
             "(Vault Lock; compliance cannot be undone after lockChangeableForDays), lockMinRetentionDays, "
             "lockMaxRetentionDays, lockChangeableForDays: 3.., restoreTestFrequency: off|weekly|monthly}.",
             default={"enabled": True, "retentionDays": 35, "schedule": "cron(0 5 ? * * *)", "copyRegion": "",
-                     "copyAccountVaultArn": "", "lockMode": "governance", "lockMinRetentionDays": 7,
+                     "copyAccountVaultArn": "", "lockMode": "auto", "lockMinRetentionDays": 7,
                      "lockMaxRetentionDays": 3650, "lockChangeableForDays": 3, "restoreTestFrequency": "monthly"},
             allowed="a map of the keys above; retentionDays within [lockMinRetentionDays, lockMaxRetentionDays]",
             replaces="copyRegion replaces the copy vault and its key (a locked vault keeps its recovery points)"
@@ -216,7 +217,7 @@ COPY_REGION_PAIRS = {
     "ap-south-1": "ap-south-2", "ap-south-2": "ap-south-1",
     "us-gov-west-1": "us-gov-east-1", "us-gov-east-1": "us-gov-west-1",
 }
-LOCK_MODES = ("none", "governance", "compliance")
+LOCK_MODES = ("auto", "none", "governance", "compliance")  # auto: compliance in a prod environment, else governance
 RESTORE_TEST_FREQUENCIES = ("off", "weekly", "monthly")
 LOCK_RETENTION_LIMIT = 36500  # AWS Backup Vault Lock: retention and cooling-off periods up to 100 years
 LOCK_MIN_CHANGEABLE_DAYS = 3  # AWS Backup requires at least 72 hours of cooling-off for a compliance lock
@@ -241,8 +242,9 @@ _AWS_BACKUP = Section(
             "(organization mode; its vault policy must admit this account).", default="",
             allowed="empty or arn:aws:backup:<region>:<account id>:backup-vault:<name>",
             check=lambda v: v == "" or _BACKUP_VAULT_ARN_RE.fullmatch(v) is not None),
-        Key("lockMode", "string", "AWS Backup Vault Lock on both vaults: compliance cannot be undone once "
-            "lockChangeableForDays have passed.", default="governance", allowed=one_of(*LOCK_MODES)[0],
+        Key("lockMode", "string", "AWS Backup Vault Lock on both vaults (auto: compliance in a prod environment, "
+            "governance otherwise): compliance cannot be undone once lockChangeableForDays have passed.",
+            default="auto", allowed=one_of(*LOCK_MODES)[0],
             check=one_of(*LOCK_MODES)[1]),
         Key("lockMinRetentionDays", "integer", "Shortest retention the lock accepts.", default=7,
             allowed=f"1 to {LOCK_RETENTION_LIMIT}, at most retentionDays", check=lambda v: 1 <= v <= LOCK_RETENTION_LIMIT),
@@ -291,7 +293,7 @@ class AwsBackupSettings:
     schedule: str = "cron(0 5 ? * * *)"
     copy_region: Optional[str] = None  # resolved: the configured or paired region; None for no copy
     copy_account_vault_arn: Optional[str] = None
-    lock_mode: str = "governance"  # "none" | "governance" | "compliance"
+    lock_mode: str = "governance"  # "none" | "governance" | "compliance" ("auto" is resolved by the loader)
     lock_min_retention_days: int = 7
     lock_max_retention_days: int = 3650
     lock_changeable_for_days: int = 3
@@ -425,6 +427,16 @@ def _aws_backup(problems: _Problems, raw: Any, region: Optional[str]) -> tuple[_
         lock_changeable_for_days=v["lockChangeableForDays"],
         restore_test_frequency=v["restoreTestFrequency"],
     )
+
+
+def resolve_lock_mode(database: DatabaseSettings, environment: Optional[str]) -> DatabaseSettings:
+    """lockMode auto: compliance in a prod environment (the vaults must outlive a compromised admin), governance
+    elsewhere (a dev stack stays deletable)."""
+    backup = database.aws_backup
+    if backup.lock_mode != "auto":
+        return database
+    mode = "compliance" if environment == "prod" else "governance"
+    return dataclasses.replace(database, aws_backup=dataclasses.replace(backup, lock_mode=mode))
 
 
 def read_database(problems: _Problems, raw: Any, region: Optional[str]) -> Optional[DatabaseSettings]:

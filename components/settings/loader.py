@@ -13,7 +13,7 @@ import pulumi
 
 from .api import API_SECTION, ApiSettings, read_api
 from .ci import CI_SECTION, CiSettings, read_ci
-from .database import DATABASE_SECTION, DatabaseSettings, read_database
+from .database import DATABASE_SECTION, DatabaseSettings, read_database, resolve_lock_mode
 from .frontend import FRONTEND_SECTION, FrontendSettings, read_frontend
 from .network import NETWORK_SECTION, NetworkSettings, read_network
 from .observability import OBSERVABILITY_SECTION, ObservabilitySettings, read_observability
@@ -131,9 +131,10 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
             value = {}
         section_raw[section.name] = value if isinstance(value, dict) else {}
 
+    database = read_database(problems, section_raw["database"], region)
     parsed = {
         "network": read_network(problems, section_raw["network"], region),
-        "database": read_database(problems, section_raw["database"], region),
+        "database": resolve_lock_mode(database, top.values.get("environment")) if database is not None else None,
         "api": read_api(problems, section_raw["api"]),
         "registry": read_registry(problems, section_raw["registry"]),
         "frontend": read_frontend(problems, section_raw["frontend"]),

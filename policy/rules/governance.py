@@ -87,7 +87,8 @@ TAGGABLE = (
     "aws:cloudwatch/logDelivery:LogDelivery", METRIC_ALARM, COMPOSITE_ALARM, "aws:cloudwatch/eventRule:EventRule", TOPIC,
     "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
     "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
-    "aws:backup/plan:Plan", "aws:backup/vault:Vault", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
+    "aws:backup/plan:Plan", "aws:backup/vault:Vault", "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+    "aws:lambda/function:Function", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
     "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
 )
 REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
