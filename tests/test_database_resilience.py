@@ -247,3 +247,13 @@ def test_cost_of_the_copy_vault_and_the_restore_tests() -> None:
     # restore tests: 1 a month x 3 h of 100 GB at $0.10/GB-month = 100 x 3/730 x 0.10 = $0.0411; 3 metrics x $0.30
     line = _cost_line(resources, profile, "tests")
     assert (line.idle, line.used) == pytest.approx((0.9 + 0.0411, 0.9 + 0.0411), abs=1e-3)
+
+
+def test_preview_text_shows_the_copy_rule_and_the_vault_regions(program) -> None:
+    from offline import render
+
+    text = render.tree(program("prod", preview=True))
+    assert "vitality-prod-db-backup-plan [copies to 1 vault]" in text
+    assert "vitality-prod-db-backup-copies [us-east-2] [protect]" in text
+    assert "vitality-prod-db-backup-copies-lock [us-east-2] [protect]" in text
+    assert "vitality-prod-db-backups-lock [protect]" in text and "aws:backup:RestoreTestingPlan" in text
