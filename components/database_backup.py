@@ -66,8 +66,7 @@ class BackupArgs:
 @dataclass(frozen=True)
 class BackupVaults:
     home_arn: pulumi.Output[str]
-    copy_arn: Optional[pulumi.Output[str]]
-    copy_region: Optional[str]
+    copy_arn: Optional[pulumi.Output[str]]  # the vault in database.awsBackup.copyRegion
     restore_testing: Optional[RestoreTestingTargets]
 
 
@@ -117,7 +116,7 @@ def aws_backup(name: str, args: BackupArgs, parent: pulumi.Resource) -> BackupVa
     aws.backup.Selection(f"{name}-backup-selection", plan_id=plan.id, iam_role_arn=role.arn,
                          resources=[args.cluster.arn], opts=child(plan))
     testing = _restore_testing(name, args, parent, vault) if cfg.restore_test_frequency != "off" else None
-    return BackupVaults(vault.arn, copy_vault.arn if copy_vault is not None else None, cfg.copy_region, testing)
+    return BackupVaults(vault.arn, copy_vault.arn if copy_vault is not None else None, testing)
 
 
 def _vault(name: str, args: BackupArgs, parent: pulumi.Resource, key_arn: pulumi.Input[str],
