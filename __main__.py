@@ -10,7 +10,7 @@ from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
-from components.network import Network, NetworkArgs
+from components.network import LoadBalancerPath, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
@@ -64,6 +64,13 @@ network = Network(
         settings=settings.network,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
+        api_path=LoadBalancerPath(
+            listener_port=settings.api.listener_port,
+            container_port=settings.api.port,
+            cloudfront_prefix_list_id=settings.api.cloudfront_prefix_list_id,
+        )
+        if settings.api.platform == "ecs"
+        else None,
     ),
     components,
 )
@@ -101,8 +108,10 @@ api = Api(
         settings=settings.api,
         repository=registry.api,
         database=database.connection,
+        vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
         app_security_group_id=network.app_security_group_id,
+        load_balancer_security_group_id=network.load_balancer_security_group_id,
         data_key=encryption.data,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
@@ -180,7 +189,16 @@ pulumi.export("databaseSubnetGroupName", network.db_subnet_group_name)
 if database.backup is not None:
     pulumi.export("backupVaultArn", database.backup.home_arn)
     pulumi.export("backupCopyVaultArn", database.backup.copy_arn)
-pulumi.export("apiUrl", api.url)
+if settings.api.platform == "ecs":
+    # the load balancer is internal: the API's address is CloudFront's /api/* behaviour
+    pulumi.export("apiUrl", pulumi.Output.concat(frontend.url, "/api"))
+    pulumi.export("apiOriginUrl", api.url)
+    pulumi.export("ecsClusterName", api.ecs_cluster_name)
+    pulumi.export("ecsServiceName", api.ecs_service_name)
+    pulumi.export("loadBalancerArn", api.load_balancer_arn)
+    pulumi.export("vpcOriginId", api.vpc_origin_id)
+else:
+    pulumi.export("apiUrl", api.url)
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
