@@ -304,7 +304,7 @@ def _restore_reporter(name: str, args: BackupArgs, parent: pulumi.Resource, plan
                      statistic="Minimum", threshold=1, comparison="LessThanThreshold", period=3600, topic_arn=warning),
         # the daily check publishes every day: no data means the reporter itself stopped
         metric_alarm(f"{name}-restore-test-overdue", ctx, COMPONENT, parent,
-                     description=f"[warning] database/restore-test-overdue: no restore test completed within "
+                     description=f"[warning] database/restore-test-overdue: no restore test completed and validated within "
                      f"{interval_days + 2} days, or the reporter stopped reporting.",
                      namespace=METRIC_NAMESPACE, metric_name="RestoreTestOverdue", dimensions=dimensions,
                      statistic="Maximum", threshold=1, comparison="GreaterThanOrEqualToThreshold", period=86400,

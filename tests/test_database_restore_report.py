@@ -123,10 +123,22 @@ def test_other_restores_and_running_jobs_are_ignored(stubs: dict[str, Stubber], 
     assert "ignored" in report.handler(_event(), clients=_clients(stubs))
 
 
-@pytest.mark.parametrize(("jobs", "overdue"), [([], 1.0), ([_job()], 0.0)])
-def test_the_daily_check_flags_a_test_that_did_not_run(stubs: dict[str, Stubber], jobs: list, overdue: float) -> None:
-    stubs["backup"].add_response("list_restore_jobs", {"RestoreJobs": jobs}, {
-        "ByRestoreTestingPlanArn": PLAN, "ByStatus": "COMPLETED", "ByCompleteAfter": ANY, "MaxResults": 1})
+def _validated(status: str) -> dict[str, Any]:
+    return {**_job(), "ValidationStatus": status}
+
+
+@pytest.mark.parametrize(("pages", "overdue"), [
+    ([[]], 1.0),  # no test completed: it did not run
+    ([[_validated("TIMED_OUT")]], 1.0),  # completed, but the reporter never validated it
+    ([[_validated("FAILED")], [_validated("SUCCESSFUL")]], 0.0),  # a validated test on the second page
+])
+def test_the_daily_check_flags_a_test_that_did_not_run_or_validate(stubs: dict[str, Stubber], pages: list, overdue: float) -> None:
+    for i, jobs in enumerate(pages):
+        expected = {"ByRestoreTestingPlanArn": PLAN, "ByStatus": "COMPLETED", "ByCompleteAfter": ANY}
+        if i:
+            expected["NextToken"] = f"page-{i}"
+        response = {"RestoreJobs": jobs, **({"NextToken": f"page-{i + 1}"} if i + 1 < len(pages) else {})}
+        stubs["backup"].add_response("list_restore_jobs", response, expected)
     _expect_metrics(stubs, [("RestoreTestOverdue", overdue)])
     result = report.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, clients=_clients(stubs))
     assert result == {"overdue": bool(overdue), "maxAgeDays": 34}

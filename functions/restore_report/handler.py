@@ -6,8 +6,8 @@ Two triggers (EventBridge):
   AWS Backup the validation result (it then deletes the test restore), publish the metrics RestoreTestSucceeded
   (1/0) and RestoreDurationMinutes (the restore job's duration: the measured RTO of a snapshot restore), and send
   a summary to the warning topic.
-- a daily schedule: RestoreTestOverdue is 1 when no restore test of the plan completed within MAX_AGE_DAYS, so a
-  test that does not run raises an alarm too.
+- a daily schedule: RestoreTestOverdue is 1 when no restore test of the plan completed and validated within
+  MAX_AGE_DAYS, so a test that does not run (or whose validation never arrived) raises an alarm too.
 
 Environment: RESTORE_TESTING_PLAN_ARN, TOPIC_ARN, METRIC_NAMESPACE, STACK, EXPECTED_KMS_KEY_ARN,
 EXPECTED_SUBNET_GROUP, MAX_AGE_DAYS.
@@ -104,11 +104,16 @@ def validate_cluster(cluster_arn: str, rds: Any) -> tuple[bool, str]:
 def report_overdue(clients: dict[str, Any]) -> dict[str, Any]:
     max_age = int(os.environ["MAX_AGE_DAYS"])
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age)
-    jobs = clients["backup"].list_restore_jobs(
-        ByRestoreTestingPlanArn=os.environ["RESTORE_TESTING_PLAN_ARN"], ByStatus="COMPLETED", ByCompleteAfter=since,
-        MaxResults=1,
-    )["RestoreJobs"]
-    overdue = 0.0 if jobs else 1.0
+    query: dict[str, Any] = {"ByRestoreTestingPlanArn": os.environ["RESTORE_TESTING_PLAN_ARN"], "ByStatus": "COMPLETED",
+                             "ByCompleteAfter": since}
+    validated = False
+    while not validated:
+        page = clients["backup"].list_restore_jobs(**query)
+        validated = any(job.get("ValidationStatus") == "SUCCESSFUL" for job in page["RestoreJobs"])
+        if not page.get("NextToken"):
+            break
+        query["NextToken"] = page["NextToken"]
+    overdue = 0.0 if validated else 1.0
     _put_metrics(clients["cloudwatch"], [("RestoreTestOverdue", overdue, "Count")])
     return {"overdue": bool(overdue), "maxAgeDays": max_age}
 
