@@ -14,6 +14,7 @@ from components.network import LoadBalancerPath, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
+from components.security_findings import SecurityFindings, SecurityFindingsArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -132,6 +133,31 @@ security = Security(
     components,
 )
 
+# The aggregation point of findings: in a single account the baseline owner (organization mode: the administrator).
+findings = None
+if settings.security.account_baseline:
+    assert security.findings_rule is not None and security.audit_bucket_name is not None
+    assert security.audit_bucket_arn is not None and security.conformance_pack_name is not None
+    findings = SecurityFindings(
+        f"{prefix}-findings",
+        SecurityFindingsArgs(
+            ctx=ctx,
+            settings=settings.findings,
+            linked_regions=(),  # the regions of security.regions other than the home region, once they exist
+            findings_rule=security.findings_rule,
+            topics=alerting.topics,
+            data_key=encryption.data,
+            messaging_key=encryption.messaging,
+            logs_key=encryption.logs,
+            audit_key=encryption.audit,
+            audit_bucket_name=security.audit_bucket_name,
+            audit_bucket_arn=security.audit_bucket_arn,
+            conformance_pack_name=security.conformance_pack_name,
+            log_retention_days=settings.observability.log_retention_days,
+        ),
+        components,
+    )
+
 frontend = Frontend(
     f"{prefix}-web",
     FrontendArgs(
@@ -203,6 +229,15 @@ if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
     pulumi.export("securityHubStandards", security.standards_arns)
+if findings is not None:
+    pulumi.export("securityHubV2Arn", findings.hub_arn)
+    pulumi.export("complianceReportFunction", findings.report.function_name)
+    pulumi.export("conformancePackName", security.conformance_pack_name)
+    if findings.connector_auth_url is not None:
+        pulumi.export("securityConnectorAuthUrl", findings.connector_auth_url)
+    if findings.webhook_destination_arn is not None:
+        pulumi.export("findingsWebhookDestinationArn", findings.webhook_destination_arn)
+        pulumi.export("findingsDeadLetterQueueUrl", findings.dead_letter_queue_url)
 pulumi.export("frontendUrl", frontend.url)
 pulumi.export("distributionId", frontend.distribution_id)
 pulumi.export("webAclArn", frontend.web_acl_arn)

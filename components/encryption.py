@@ -2,7 +2,7 @@
 
 | domain    | encrypts                                                        | service principals in the key policy |
 |-----------|-----------------------------------------------------------------|--------------------------------------|
-| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray | none (services act through grants of the calling principal); the backup copy account, through RDS and AWS Backup only |
+| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray, the findings webhook credential and connector | none (services act through grants of the calling principal); the backup copy account, through RDS and AWS Backup only |
 | logs      | every CloudWatch log group in the home region                   | logs.<region>, scoped to this account's log groups |
 | audit     | CloudTrail logs, AWS Config snapshots, the audit bucket          | CloudTrail (this trail only), Config (this account) |
 | messaging | the SNS alerting topics                                         | CloudWatch alarms, EventBridge, RDS events, Budgets (each with the conditions it sends) |
@@ -23,6 +23,10 @@ from .common import EDGE_REGION, StackContext, Statement, kms_key
 
 COMPONENT = "encryption"
 DOMAINS = ("data", "logs", "audit", "messaging")
+
+# EventBridge encrypts a connection's credential (the findings webhook) only with a key tagged so ("Encrypting
+# EventBridge connection authorization with AWS KMS keys"); the caller's IAM permissions do the rest.
+DATA_KEY_TAGS = {"EventBridgeApiDestinations": "true"}
 
 # Publishers allowed to use the messaging key (they encrypt into the SNS alerting topics). AWS Backup is not one:
 # the program uses no vault notifications, its job events reach the topics through EventBridge.
@@ -95,7 +99,8 @@ class Encryption(pulumi.ComponentResource):
         ctx = self._ctx
         alias = f"alias/{ctx.name_prefix}-{domain}"
         key = kms_key(f"{self._prefix}-{domain}", ctx, COMPONENT, self, domain=domain, description=description,
-                      alias=alias, statements=statements, region=region)
+                      alias=alias, statements=statements, region=region,
+                      extra_tags=DATA_KEY_TAGS if domain == "data" else None)
         return KeyRef(arn=key.arn, id=key.key_id, alias=alias, region=region or ctx.region)
 
 

@@ -194,8 +194,8 @@ def _sdk_class(token: str) -> type:
     import pulumi_aws
 
     _, module, name = token.split(":")
-    python_module = module.split("/")[0]
-    return getattr(getattr(pulumi_aws, python_module + ("_" if python_module == "lambda" else "")), name)
+    package = module.split("/")[0]
+    return getattr(getattr(pulumi_aws, "lambda_" if package == "lambda" else package), name)
 
 
 def _has_tags_input(token: str) -> bool:

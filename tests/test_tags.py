@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import keyword
 from functools import cache
 
 REQUIRED = ("Project", "Environment", "Component", "ManagedBy")
@@ -18,8 +17,8 @@ def taggable(type_token: str) -> bool:
     package, module, kind = type_token.split(":")
     if package != "aws":
         return False
-    python_module = module.split("/")[0] + ("_" if keyword.iskeyword(module.split("/")[0]) else "")  # lambda -> lambda_
-    cls = getattr(importlib.import_module(f"pulumi_aws.{python_module}"), kind)
+    package_module = module.split("/")[0]
+    cls = getattr(importlib.import_module(f"pulumi_aws.{package_module}_" if package_module == "lambda" else f"pulumi_aws.{package_module}"), kind)
     return "tags" in inspect.signature(cls._internal_init).parameters
 
 
