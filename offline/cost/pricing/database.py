@@ -126,6 +126,4 @@ FREE: dict[str, str] = {
     "aws:backup/vaultPolicy:VaultPolicy": "no charge for vault policies",
     "aws:backup/vaultNotifications:VaultNotifications": "no charge (SNS bills the topic)",
     "aws:backup/restoreTestingSelection:RestoreTestingSelection": "restore tests are billed on the restore testing plan",
-    # the restore-test reporter runs about 35 times a month for seconds: inside Lambda's always-free tier
-    "aws:lambda/function:Function": "a few dozen short invocations a month, inside Lambda's free tier (1M requests, 400,000 GB-s)",
 }
