@@ -348,12 +348,6 @@ _EXTRAS: dict[str, Extra] = {
         "arn": f"arn:aws:sqs:{r}:{ACCOUNT_ID}:{i.get('name') or physical_name(n, 80)}",
         "url": f"https://sqs.{r}.amazonaws.com/{ACCOUNT_ID}/{i.get('name') or physical_name(n, 80)}",
     },
-    "aws:lambda/function:Function": lambda n, i, r, id_: {
-        "arn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}",
-        "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}/invocations",
-        "qualifiedArn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}:$LATEST",
-        "version": "$LATEST",
-    },
     "aws:scheduler/schedule:Schedule": lambda n, i, r, id_: {
         "arn": f"arn:aws:scheduler:{r}:{ACCOUNT_ID}:schedule/{i.get('groupName') or 'default'}/{id_}",
     },

@@ -3,6 +3,8 @@ behaviour before the fix."""
 
 from __future__ import annotations
 
+import json
+
 from components.security_config import PERIODIC_RULES
 from offline import Capture
 from tests.conftest import policy, statements
@@ -10,22 +12,30 @@ from tests.conftest import policy, statements
 CONFIG_RULE = "aws:cfg/rule:Rule"
 
 
-def _identifier(rule) -> str:
-    return rule.inputs["source"]["sourceIdentifier"]
+def _config_rules(capture: Capture) -> list[tuple[str, object]]:
+    """(identifier, scope) of every managed Config rule: standalone rules and those in the conformance pack."""
+    found = [(r.inputs["source"]["sourceIdentifier"], r.inputs.get("scope")) for r in capture.of_type(CONFIG_RULE)]
+    for pack in capture.of_type("aws:cfg/conformancePack:ConformancePack"):
+        for resource in json.loads(pack.inputs["templateBody"])["Resources"].values():
+            if resource["Type"] == "AWS::Config::ConfigRule":
+                props = resource["Properties"]
+                found.append((props["Source"]["SourceIdentifier"], props.get("Scope")))
+    return found
 
 
 def test_periodic_config_rules_have_no_resource_scope(prod: Capture) -> None:
-    rules = prod.of_type(CONFIG_RULE)
-    periodic = [r for r in rules if _identifier(r) in PERIODIC_RULES]
-    assert "ECR_PRIVATE_IMAGE_SCANNING_ENABLED" in {_identifier(r) for r in periodic}
-    assert [(_identifier(r), r.inputs.get("scope")) for r in periodic if r.inputs.get("scope")] == []
+    rules = _config_rules(prod)
+    periodic = [(identifier, scope) for identifier, scope in rules if identifier in PERIODIC_RULES]
+    assert "ECR_PRIVATE_IMAGE_SCANNING_ENABLED" in {identifier for identifier, _ in periodic}
+    assert [(identifier, scope) for identifier, scope in periodic if scope] == []
 
 
 def test_change_triggered_config_rules_are_scoped(prod: Capture) -> None:
-    scoped = [r for r in prod.of_type(CONFIG_RULE) if _identifier(r) not in PERIODIC_RULES]
+    scoped = [(identifier, scope) for identifier, scope in _config_rules(prod) if identifier not in PERIODIC_RULES]
     assert scoped, "expected change-triggered rules"
-    for rule in scoped:
-        assert rule.inputs["scope"]["complianceResourceTypes"], _identifier(rule)
+    for identifier, scope in scoped:
+        types = scope.get("complianceResourceTypes") or scope.get("ComplianceResourceTypes")
+        assert types, identifier
 
 
 def _publisher_statements(capture: Capture, domain: str) -> dict[str, dict]:

@@ -138,7 +138,7 @@ def test_restore_test_role_restores_and_deletes_only_test_clusters(prod: Capture
 
 
 def test_restore_reporter_is_triggered_by_restore_jobs_and_daily(prod: Capture) -> None:
-    function = prod.one(FUNCTION)
+    function = prod.named("vitality-prod-db-restore-report", FUNCTION)
     assert (function.inputs["runtime"], function.inputs["handler"]) == ("python3.13", "handler.handler")
     assert function.inputs["code"].path.endswith("functions/restore_report")
     env = function.inputs["environment"]["variables"]
@@ -159,7 +159,7 @@ def test_restore_reporter_is_triggered_by_restore_jobs_and_daily(prod: Capture) 
 
 
 def test_restore_reporter_role_logs_and_alarms(prod: Capture) -> None:
-    function = prod.one(FUNCTION)
+    function = prod.named("vitality-prod-db-restore-report", FUNCTION)
     logs = prod.named("vitality-prod-db-restore-report-logs")
     assert function.inputs["loggingConfig"] == {"logFormat": "JSON", "logGroup": logs.outputs["name"]}
     assert logs.inputs["retentionInDays"] == 365 and logs.inputs["kmsKeyId"] == prod.outputs["kmsKeyArns"]["logs"]
@@ -198,12 +198,13 @@ def test_restore_test_frequency_is_selectable_in_dev(program, frequency: str, sc
     capture = program("dev", overrides={**DEV_BACKUP, f"{B}.restoreTestFrequency": frequency})
     plans = capture.of_type(TEST_PLAN)
     assert [p.inputs["scheduleExpression"] for p in plans] == ([schedule] if schedule else [])
-    assert len(capture.of_type(FUNCTION)) == (1 if schedule else 0)
+    assert len([f for f in capture.of_type(FUNCTION) if "-db-restore-" in f.name]) == (1 if schedule else 0)
 
 
 def test_dev_without_aws_backup_has_none_of_it(dev: Capture) -> None:
-    for typ in (VAULT, LOCK, PLAN, TEST_PLAN, TEST_SELECTION, FUNCTION):
+    for typ in (VAULT, LOCK, PLAN, TEST_PLAN, TEST_SELECTION):
         assert dev.of_type(typ) == [], typ
+    assert not [f for f in dev.of_type(FUNCTION) if "-db-restore-" in f.name]
     assert "backupVaultArn" not in dev.outputs
 
 
