@@ -668,6 +668,16 @@ class ApiOrigin:
 
 
 @dataclass(frozen=True)
+class RestoreTestingTargets:
+    """The database's AWS Backup restore tests, for the dashboard: metrics the reporter publishes and its alarms."""
+
+    metric_namespace: str
+    stack_dimension: str  # value of the metrics' Stack dimension
+    frequency: str  # "weekly" | "monthly"
+    alarm_arns: tuple[pulumi.Output[str], ...]
+
+
+@dataclass(frozen=True)
 class DatabaseTargets:
     """What observability needs to watch the database."""
 
@@ -675,6 +685,7 @@ class DatabaseTargets:
     instance_identifiers: Mapping[str, pulumi.Output[str]]  # stable key ("writer", "reader-1", ...) -> identifier
     readers: int
     max_capacity: float
+    restore_testing: Optional[RestoreTestingTargets] = None
 
 
 @dataclass(frozen=True)
