@@ -124,12 +124,17 @@ def database_users(
         }
     )
     # the Data API needs an available instance; the invocation's result (users, statement count) holds no secret
-    aws.lambda_.Invocation(
+    run = aws.lambda_.Invocation(
         f"{name}-bootstrap-run", function_name=function.name, input=request, opts=child(function, depends_on=[writer])
     )
+
+    def after_bootstrap(value: pulumi.Output[str]) -> pulumi.Output[str]:
+        """The value, resolved only once the users exist: whatever connects with it (the API) waits for them."""
+        return pulumi.Output.all(value, run.id).apply(lambda v: v[0])
+
     return DatabaseAccess(
-        host=cluster.endpoint,
-        reader_host=cluster.reader_endpoint,
+        host=after_bootstrap(cluster.endpoint),
+        reader_host=after_bootstrap(cluster.reader_endpoint),
         port=port,
         database_name=database_name,
         schema=APP_SCHEMA,

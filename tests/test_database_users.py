@@ -121,6 +121,14 @@ def test_only_the_bootstrap_and_break_glass_read_the_master_secret(capture: Capt
     assert secret_readers(on_platform) == {f"vitality-{capture.stack}-db-bootstrap", f"vitality-{capture.stack}-db-break-glass"}
 
 
+def test_the_api_starts_only_after_the_users_exist(capture: Capture) -> None:
+    run = capture.named(f"vitality-{capture.stack}-db-bootstrap-run", INVOCATION)
+    service = capture.one("aws:ecs/service:Service")
+    definition = capture.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert run.urn in definition.dependencies  # its environment names the hosts, which resolve after the bootstrap
+    assert definition.urn in service.dependencies
+
+
 def test_the_app_contract_is_a_stack_output(capture: Capture) -> None:
     cluster = capture.one("aws:rds/cluster:Cluster").outputs
     assert capture.outputs["databaseApp"] == {
