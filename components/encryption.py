@@ -188,6 +188,9 @@ def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
       page; the Knowledge Center article "sns-not-getting-eventbridge-notification" shows an unconditioned key
       statement). SNS itself binds the topic ARN as encryption context (kms:EncryptionContext:aws:sns:topicArn,
       used in the GameLift SNS-SSE guide), which keeps EventBridge to this account's topics in this region.
+    - EventBridge also writes undelivered events to an encrypted dead-letter queue; SQS binds the queue ARN as
+      encryption context (kms:EncryptionContext:aws:sqs:arn), so a second statement admits exactly that (SQS
+      Developer Guide, "Enable compatibility between event sources from AWS services and encrypted queues").
     - RDS event notifications send aws:SourceAccount (RDS User Guide, "Granting permissions to publish
       notifications to an Amazon SNS topic").
     - AWS Budgets sends aws:SourceAccount and aws:SourceArn arn:aws:budgets::<account>:* (Cost Management guide,
@@ -197,6 +200,7 @@ def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
     account = {"aws:SourceAccount": ctx.account_id}
     alarms = ctx.arn("cloudwatch", "alarm:*", region)
     topics = ctx.arn("sns", "*", region)
+    queues = ctx.arn("sqs", "*", region)
     budgets = ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:budgets::{a}:*")
 
     def publisher(sid: str, service: str, condition: dict[str, Any]) -> Statement:
@@ -208,6 +212,8 @@ def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
                   {"StringEquals": account, "ArnLike": {"aws:SourceArn": alarms}}),
         publisher("EventBridgeRules", "events.amazonaws.com",
                   {"ArnLike": {"kms:EncryptionContext:aws:sns:topicArn": topics}}),
+        publisher("EventBridgeDeadLetters", "events.amazonaws.com",
+                  {"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": queues}}),
         publisher("RdsEvents", "events.rds.amazonaws.com", {"StringEquals": account}),
         publisher("Budgets", "budgets.amazonaws.com",
                   {"StringEquals": account, "ArnLike": {"aws:SourceArn": budgets}}),
