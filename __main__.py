@@ -14,7 +14,7 @@ from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
-from components.settings import load_settings
+from components.settings import ADMINISTRATOR, load_settings
 
 settings = load_settings()
 base_tags = settings.base_tags
@@ -41,8 +41,10 @@ prefix = settings.name_prefix
 
 # the audit key policy admits exactly this trail, and the security component creates it under this name
 trail_name = f"{prefix}-trail"
+# the security-tooling account's stack (security.organization.mode administrator) builds only the security pieces
+workloads = settings.security.organization.mode != ADMINISTRATOR
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, workloads=workloads), components)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -50,57 +52,6 @@ alerting = Alerting(
         messaging_key=encryption.messaging,
         edge_messaging_key=encryption.edge_messaging,
         emails=settings.observability.alarm_emails,
-    ),
-    components,
-)
-network = Network(
-    f"{prefix}-net",
-    NetworkArgs(
-        ctx=ctx,
-        settings=settings.network,
-        logs_key=encryption.logs,
-        log_retention_days=settings.observability.log_retention_days,
-    ),
-    components,
-)
-database = Database(
-    f"{prefix}-db",
-    DatabaseArgs(
-        ctx=ctx,
-        settings=settings.database,
-        subnet_group_name=network.db_subnet_group_name,
-        security_group_id=network.database_security_group_id,
-        availability_zones=settings.network.availability_zones,
-        data_key=encryption.data,
-        logs_key=encryption.logs,
-        log_retention_days=settings.observability.log_retention_days,
-        topics=alerting.topics,
-    ),
-    components,
-)
-
-registry = Registry(
-    f"{prefix}-registry",
-    RegistryArgs(
-        ctx=ctx,
-        settings=settings.registry,
-        data_key=encryption.data,
-        account_baseline=settings.security.account_baseline,
-    ),
-    components,
-)
-api = Api(
-    f"{prefix}-api",
-    ApiArgs(
-        ctx=ctx,
-        settings=settings.api,
-        repository=registry.api,
-        database=database.connection,
-        private_subnet_ids=network.private_subnet_ids,
-        app_security_group_id=network.app_security_group_id,
-        data_key=encryption.data,
-        logs_key=encryption.logs,
-        log_retention_days=settings.observability.log_retention_days,
     ),
     components,
 )
@@ -118,74 +69,146 @@ security = Security(
     components,
 )
 
-frontend = Frontend(
-    f"{prefix}-web",
-    FrontendArgs(
-        ctx=ctx,
-        settings=settings.frontend,
-        api=api.origin,
-        edge_logs_key=encryption.edge_logs,
-        log_retention_days=settings.observability.log_retention_days,
-    ),
-    components,
-)
-observability = Observability(
-    f"{prefix}-obs",
-    ObservabilityArgs(
-        ctx=ctx,
-        settings=settings.observability,
-        network=settings.network,
-        nat_gateway_ids=network.nat_gateway_ids,
-        database=database.targets,
-        api=api.targets,
-        frontend=frontend.targets,
-        topics=alerting.topics,
-        edge_topics=alerting.edge_topics,
-        data_key=encryption.data,
-        account_baseline=settings.security.account_baseline,
-    ),
-    components,
-)
 
-# GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it.
+def build_workloads() -> None:
+    """The platform itself: everything but the security-tooling account's stack."""
+    net, data_key = settings.network, encryption.data
+    edge_logs_key, edge_topics = encryption.edge_logs, alerting.edge_topics
+    # settings require network outside administrator mode; Encryption/Alerting build data and edge with workloads
+    assert net is not None and data_key is not None and edge_logs_key is not None and edge_topics is not None
+    network = Network(
+        f"{prefix}-net",
+        NetworkArgs(
+            ctx=ctx,
+            settings=net,
+            logs_key=encryption.logs,
+            log_retention_days=settings.observability.log_retention_days,
+        ),
+        components,
+    )
+    database = Database(
+        f"{prefix}-db",
+        DatabaseArgs(
+            ctx=ctx,
+            settings=settings.database,
+            subnet_group_name=network.db_subnet_group_name,
+            security_group_id=network.database_security_group_id,
+            availability_zones=net.availability_zones,
+            data_key=data_key,
+            logs_key=encryption.logs,
+            log_retention_days=settings.observability.log_retention_days,
+            topics=alerting.topics,
+        ),
+        components,
+    )
+
+    registry = Registry(
+        f"{prefix}-registry",
+        RegistryArgs(
+            ctx=ctx,
+            settings=settings.registry,
+            data_key=data_key,
+            account_baseline=settings.security.account_baseline,
+        ),
+        components,
+    )
+    api = Api(
+        f"{prefix}-api",
+        ApiArgs(
+            ctx=ctx,
+            settings=settings.api,
+            repository=registry.api,
+            database=database.connection,
+            private_subnet_ids=network.private_subnet_ids,
+            app_security_group_id=network.app_security_group_id,
+            data_key=data_key,
+            logs_key=encryption.logs,
+            log_retention_days=settings.observability.log_retention_days,
+        ),
+        components,
+    )
+    frontend = Frontend(
+        f"{prefix}-web",
+        FrontendArgs(
+            ctx=ctx,
+            settings=settings.frontend,
+            api=api.origin,
+            edge_logs_key=edge_logs_key,
+            log_retention_days=settings.observability.log_retention_days,
+        ),
+        components,
+    )
+    observability = Observability(
+        f"{prefix}-obs",
+        ObservabilityArgs(
+            ctx=ctx,
+            settings=settings.observability,
+            network=net,
+            nat_gateway_ids=network.nat_gateway_ids,
+            database=database.targets,
+            api=api.targets,
+            frontend=frontend.targets,
+            topics=alerting.topics,
+            edge_topics=edge_topics,
+            data_key=data_key,
+            account_baseline=settings.security.account_baseline,
+        ),
+        components,
+    )
+    pulumi.export("vpcId", network.vpc_id)
+    pulumi.export("publicSubnetIds", network.public_subnet_ids)
+    pulumi.export("privateSubnetIds", network.private_subnet_ids)
+    pulumi.export("databaseSubnetIds", network.database_subnet_ids)
+    pulumi.export("natPublicIps", network.nat_public_ips)
+    pulumi.export("repositoryUrl", registry.api.url)
+    pulumi.export("repositoryUrls", registry.repository_urls)
+    pulumi.export("databaseEndpoint", database.endpoint)
+    pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
+    pulumi.export("databaseSecretArn", database.secret_arn)
+    pulumi.export("databasePort", database.port)
+    pulumi.export("databaseName", database.database_name)
+    pulumi.export("databaseSecurityGroupId", database.security_group_id)
+    pulumi.export("apiUrl", api.url)
+    pulumi.export("frontendUrl", frontend.url)
+    pulumi.export("distributionId", frontend.distribution_id)
+    pulumi.export("webAclArn", frontend.web_acl_arn)
+    pulumi.export("siteBucketName", frontend.site_bucket_name)
+    pulumi.export("frontendLogBucketName", frontend.log_bucket_name)
+    pulumi.export("dashboardName", observability.dashboard_name)
+    pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
+    pulumi.export("identityPoolId", observability.identity_pool_id)
+    pulumi.export("rumRegion", observability.rum_region)
+    pulumi.export("rumSessionSampleRate", observability.rum_session_sample_rate)
+
+
+if workloads:
+    build_workloads()
+
+# GitHub Actions OIDC trust: an account singleton, so only the stack that sets ci.githubRepository builds it (in
+# organization mode every account's stack does; settings require it there).
 ci = Ci(f"{prefix}-ci", CiArgs(ctx=ctx, settings=settings.ci), components) if settings.ci.github_repository else None
 
 pulumi.export("region", settings.region)
 pulumi.export("environment", settings.environment)
-pulumi.export("vpcId", network.vpc_id)
-pulumi.export("publicSubnetIds", network.public_subnet_ids)
-pulumi.export("privateSubnetIds", network.private_subnet_ids)
-pulumi.export("databaseSubnetIds", network.database_subnet_ids)
-pulumi.export("natPublicIps", network.nat_public_ips)
+pulumi.export("securityRegions", list(settings.security.regions))
+pulumi.export("organizationMode", settings.security.organization.mode)
 pulumi.export("alarmTopicArn", alerting.alarm_topic_arn)
 pulumi.export("warningTopicArn", alerting.topics.warning)
-pulumi.export(
-    "kmsKeyArns",
-    {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
-)
-pulumi.export("repositoryUrl", registry.api.url)
-pulumi.export("repositoryUrls", registry.repository_urls)
-pulumi.export("databaseEndpoint", database.endpoint)
-pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
-pulumi.export("databaseSecretArn", database.secret_arn)
-pulumi.export("databasePort", database.port)
-pulumi.export("databaseName", database.database_name)
-pulumi.export("databaseSecurityGroupId", database.security_group_id)
-pulumi.export("apiUrl", api.url)
+keys = {"logs": encryption.logs, "audit": encryption.audit, "messaging": encryption.messaging}
+if encryption.data is not None:
+    keys = {"data": encryption.data, **keys}
+pulumi.export("kmsKeyArns", {domain: key.arn for domain, key in keys.items()})
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
-    pulumi.export("securityHubStandards", security.standards_arns)
-pulumi.export("frontendUrl", frontend.url)
-pulumi.export("distributionId", frontend.distribution_id)
-pulumi.export("webAclArn", frontend.web_acl_arn)
-pulumi.export("siteBucketName", frontend.site_bucket_name)
-pulumi.export("frontendLogBucketName", frontend.log_bucket_name)
-pulumi.export("dashboardName", observability.dashboard_name)
-pulumi.export("rumAppMonitorId", observability.rum_app_monitor_id)
-pulumi.export("identityPoolId", observability.identity_pool_id)
-pulumi.export("rumRegion", observability.rum_region)
-pulumi.export("rumSessionSampleRate", observability.rum_session_sample_rate)
+    if security.standards_arns is not None:
+        pulumi.export("securityHubStandards", security.standards_arns)
+    if security.detector_ids is not None:
+        pulumi.export("guardDutyDetectorIds", security.detector_ids)
+if security.management_checklist is not None:
+    pulumi.export("managementChecklist", security.management_checklist)
+if security.organization_trail_arn is not None:
+    pulumi.export("organizationTrailArn", security.organization_trail_arn)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role_arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role_arn)

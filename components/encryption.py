@@ -9,6 +9,9 @@
 
 CloudFront-scope pieces live in us-east-1 and a KMS key is regional, so when the stack's region is not
 us-east-1 the logs and messaging keys get an edge twin there (WAF logs, CloudFront alarm topics).
+
+The security-tooling stack (`workloads=False`) holds no application data and no edge: it gets the logs, audit and
+messaging keys only.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ MESSAGING_PUBLISHERS = (
 class EncryptionArgs:
     ctx: StackContext
     cloudtrail_name: str  # the trail that may encrypt with the audit key (exact source ARN in the policy)
+    workloads: bool = True  # False: no data key and no edge twins (the security-tooling stack)
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,12 @@ class KeyRef:
 
 
 class Encryption(pulumi.ComponentResource):
-    data: KeyRef
+    data: Optional[KeyRef]  # None without workloads
     logs: KeyRef
     audit: KeyRef
     messaging: KeyRef
-    edge_logs: KeyRef
-    edge_messaging: KeyRef
+    edge_logs: Optional[KeyRef]  # None without workloads
+    edge_messaging: Optional[KeyRef]
 
     def __init__(self, name: str, args: EncryptionArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Encryption", name, None, opts)
@@ -76,10 +80,14 @@ class Encryption(pulumi.ComponentResource):
             "audit": "CloudTrail, AWS Config and the audit bucket",
             "messaging": "SNS alerting topics",
         }
-        refs = {d: self._key(d, descriptions[d], service_statements[d], None) for d in DOMAINS}
-        self.data, self.logs, self.audit, self.messaging = (refs[d] for d in DOMAINS)
+        domains = DOMAINS if args.workloads else tuple(d for d in DOMAINS if d != "data")
+        refs = {d: self._key(d, descriptions[d], service_statements[d], None) for d in domains}
+        self.data = refs.get("data")
+        self.logs, self.audit, self.messaging = refs["logs"], refs["audit"], refs["messaging"]
 
-        if ctx.region == EDGE_REGION:
+        if not args.workloads:
+            self.edge_logs = self.edge_messaging = None
+        elif ctx.region == EDGE_REGION:
             self.edge_logs, self.edge_messaging = self.logs, self.messaging
         else:
             self.edge_logs = self._key("edge-logs", "CloudWatch Logs in us-east-1 (WAF for CloudFront)",
@@ -87,7 +95,7 @@ class Encryption(pulumi.ComponentResource):
             self.edge_messaging = self._key("edge-messaging", "SNS alerting topics in us-east-1 (CloudFront alarms)",
                                             _messaging_statements(ctx), EDGE_REGION)
 
-        self.register_outputs({f"{d}KeyArn": getattr(self, d).arn for d in DOMAINS})
+        self.register_outputs({f"{d}KeyArn": refs[d].arn for d in domains})
 
     def _key(self, domain: str, description: str, statements: Sequence[Statement], region: Optional[str]) -> KeyRef:
         ctx = self._ctx
