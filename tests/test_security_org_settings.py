@@ -52,7 +52,7 @@ BAD = [
     ({f"{S}.regions": ["us-east-1", "us-east-1"]}, f"{S}.regions", "listed twice"),
     ({f"{S}.regions": "us-east-1"}, f"{S}.regions", "a list"),
     ({f"{S}.globalResourceRegion": "eu-west-1"}, f"{S}.globalResourceRegion", "security.regions"),
-    ({f"{ORG}.mode": "owner"}, f"{ORG}.mode", "none, member, administrator"),
+    ({f"{ORG}.mode": "owner"}, f"{ORG}.mode", '"none", "member", "administrator"'),
     ({f"{ORG}.moed": "member"}, f"{ORG}.moed", "did you mean 'mode'"),
     ({f"{ORG}.organizationId": "o-1"}, f"{ORG}.organizationId", "o- followed by"),
     ({f"{ORG}.targets": ["r-a1b2"]}, f"{ORG}.targets", "only with mode administrator"),

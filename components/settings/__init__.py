@@ -14,7 +14,8 @@ Where things live:
   the raw-config reader).
 - `project.py`: the top-level keys (`environment`, `tags`) and the provider keys (`aws:region`).
 - `network.py`, `database.py`, `api.py`, `registry.py`, `frontend.py`, `observability.py`, `security.py`, `ci.py`:
-  one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`.
+  one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`
+  (`security_organization.py`: the security area's regions and organization keys).
 - `loader.py`: `SECTIONS`, `Settings`, the cross-area and environment-profile rules, `load_settings` and the
   Pulumi.yaml generator `project_config_schema`.
 
@@ -84,8 +85,24 @@ from .security import (
     SecurityContact,
     SecuritySettings,
 )
+from .security_organization import (
+    ADMINISTRATOR,
+    AWS_REGIONS,
+    MEMBER,
+    NO_ORGANIZATION,
+    ORGANIZATION_MODES,
+    SECURITY_ENVIRONMENT,
+    OrganizationSettings,
+)
 
 __all__ = [
+    "ADMINISTRATOR",
+    "AWS_REGIONS",
+    "MEMBER",
+    "NO_ORGANIZATION",
+    "ORGANIZATION_MODES",
+    "OrganizationSettings",
+    "SECURITY_ENVIRONMENT",
     "API_CPU_UNITS",
     "API_PLATFORMS",
     "APPRUNNER_SIZES",
