@@ -338,12 +338,23 @@ def audit_trail(name: str, ctx: StackContext, parent: pulumi.Resource, settings:
             aws.cloudtrail.TrailInsightSelectorArgs(insight_type="ApiCallRateInsight"),
             aws.cloudtrail.TrailInsightSelectorArgs(insight_type="ApiErrorRateInsight"),
         ],
-        tags=ctx.tags(COMPONENT, name=trail_name),
+        # the account's role in the organization, for the auditor and the policy pack (a member's Security Hub and
+        # GuardDuty are the administrator's)
+        tags=ctx.tags(COMPONENT, name=trail_name, **organization_tags(settings)),
         # CloudTrail checks the bucket policy, the key and the log role at creation
         # (InsufficientS3BucketPolicyException / InvalidCloudWatchLogsRoleArnException otherwise)
         opts=child(parent, depends_on=[*storage.ready, *delivery.ready]),
     )
     return AuditTrail(trail=trail, log_group=group)
+
+
+def organization_tags(settings: SecuritySettings) -> dict[str, str]:
+    """The account's role in the organization; the administrator's until its delegation is registered."""
+    org = settings.organization
+    tags = {"OrganizationMode": org.mode}
+    if org.mode == "administrator":
+        tags["DelegatedAdministrator"] = "registered" if org.delegated else "pending"
+    return tags
 
 
 def cis_alarms(name: str, ctx: StackContext, parent: pulumi.Resource, group: aws.cloudwatch.LogGroup, topics: Topics) -> None:

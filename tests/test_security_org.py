@@ -11,6 +11,7 @@ import pytest
 from components.dev_relaxations import dev_relaxed_controls
 from components.security import GUARDDUTY_FEATURES
 from offline import Capture
+from policy.evaluate import evaluate
 from tests.conftest import capture_for, policy, statements
 from tests.test_security_regions import EDGE, HOME, in_region, region_of
 
@@ -262,3 +263,28 @@ def test_members_keep_what_is_per_account(stack: str) -> None:
 def test_single_account_dev_shares_prods_baseline(dev: Capture) -> None:
     assert dev.outputs["organizationMode"] == "none"
     assert dev.of_type(RECORDER) == [] and dev.of_type(HUB) == []
+
+
+# ------------------------------------------------------------------------------------------------ policy pack
+
+
+def mandatory(capture: Capture) -> list[str]:
+    return [f"{v.rule.name} {v.resource}: {v.message}" for v in evaluate(capture).mandatory]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_members_pass_the_policy_pack(stack: str) -> None:
+    assert mandatory(member(stack)) == []
+
+
+def test_the_security_stack_passes_the_policy_pack_in_both_delegation_paths(security: Capture) -> None:
+    assert mandatory(security) == []
+    # before the checklist has run, the first pass (detectors, keys, the account's baseline) must be deployable
+    before = capture_for("security", overrides={"vitality:security.organization.managementRoleArn": ""})
+    assert mandatory(before) == []
+    assert before.one("aws:cloudtrail/trail:Trail").tags["DelegatedAdministrator"] == "pending"
+
+
+def test_a_single_account_stack_still_needs_its_own_security_hub() -> None:
+    capture = capture_for("prod", overrides={"vitality:security.standards": ["fsbp", "nist-800-53-r5"]})  # no CIS
+    assert any("account-baseline-complete" in m and "Security Hub" in m for m in mandatory(capture))
