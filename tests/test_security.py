@@ -7,8 +7,8 @@ import json
 import pytest
 
 from components.security import GUARDDUTY_FEATURES
-from components.security_hub import PRODUCTS
 from components.security_config import managed_rules
+from components.security_hub import PRODUCTS
 from components.security_trail import CIS_FILTERS
 from components.settings import CONTROL_ID_RE, SecuritySettings
 from offline import UNKNOWN

@@ -224,3 +224,30 @@ def test_dev_findings_of_relaxed_controls_are_suppressed_with_the_reason(prod: C
 
 def test_dev_never_owns_suppressions_of_its_own(dev: Capture) -> None:
     assert dev.of_type(AUTOMATION) == []
+
+
+# ------------------------------------------------------------------------------------------------ cost
+
+
+def test_the_edge_copy_of_the_baseline_costs_its_share(prod: Capture) -> None:
+    from offline.cost import estimate
+
+    result = estimate(prod)
+    share = result.usage["security_secondary_region_share"]
+    assert 0 < share < 1
+    lines = {line.resource.name: line for line in result.lines}
+    for name in ("recorder", "hub", "guardduty"):
+        home, edge = lines[f"vitality-prod-security-{name}"], lines[f"vitality-prod-security-{name}-{EDGE}"]
+        assert home.used > 0 and edge.region == EDGE
+        assert edge.used == pytest.approx(home.used * share), name
+
+
+def test_the_organization_trail_bills_the_second_copy() -> None:
+    from offline.cost import estimate
+
+    security = capture_for("security")
+    result = estimate(security)
+    (line,) = [line for line in result.lines if line.resource.name == "vitality-security-security-org-trail"]
+    (cost,) = line.costs
+    assert cost.charge.price == "cloudtrail.management_events_copy_100k" and cost.unit_price == 2.00
+    assert line.used == pytest.approx(result.usage["organization_management_events"] / 100_000 * 2.00)

@@ -7,7 +7,7 @@ organization keys are read in `security_organization.py`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .project import AWS_REGION_RE
@@ -181,7 +181,7 @@ class SecuritySettings:
     password_max_age_days: int = 90  # 0: no expiry
     s3_data_events: bool = True
     regions: tuple[str, ...] = ()  # home region first; the parser always fills it
-    organization: OrganizationSettings = OrganizationSettings()
+    organization: OrganizationSettings = field(default_factory=OrganizationSettings)
 
     @property
     def automatic_remediation(self) -> bool:

@@ -162,7 +162,7 @@ class OrganizationSettings:
 
 def default_regions(home: Optional[str]) -> list[str]:
     """The home region, and us-east-1 for the edge (CloudFront, its WAF and logs) of every workload account."""
-    return [r for r in dict.fromkeys([home or "us-west-2", EDGE_REGION])]
+    return list(dict.fromkeys([home or "us-west-2", EDGE_REGION]))
 
 
 def read_regions(problems: _Problems, value: Any, home: Optional[str]) -> Optional[tuple[str, ...]]:
