@@ -72,9 +72,9 @@ def checklist(ctx: StackContext, settings: SecuritySettings) -> list[str]:
         f"aws organizations register-delegated-administrator --service-principal {CONFIG} --account-id {admin}",
         f"aws organizations enable-aws-service-access --service-principal {ACCESS_ANALYZER}",
         f"aws organizations register-delegated-administrator --service-principal {ACCESS_ANALYZER} --account-id {admin}",
-        # enables Security Hub's trusted access itself; with central configuration the home region's designation
-        # applies to the linked regions
-        f"aws securityhub enable-organization-admin-account --admin-account-id {admin} --region {ctx.region}",
+        # enables Security Hub's trusted access itself; one designation per region (AWS::SecurityHub::DelegatedAdmin
+        # is created in each region that has the administrator), so the linked regions report to the same account
+        *(f"aws securityhub enable-organization-admin-account --admin-account-id {admin} --region {r}" for r in settings.regions),
         # per region; run after `pulumi up -s {stack}` created this account's detectors, which the designation adopts
         *(f"aws guardduty enable-organization-admin-account --admin-account-id {admin} --region {r}" for r in settings.regions),
     ]
@@ -174,8 +174,11 @@ def _registrations(name: str, ctx: StackContext, parent: pulumi.Resource, settin
         done.append(aws.cloudtrail.OrganizationDelegatedAdminAccount(
             f"{name}-delegated-cloudtrail", account_id=admin, opts=opts([access[CLOUDTRAIL]])
         ))
-    # Security Hub and GuardDuty enable their trusted access themselves when the administrator is designated
-    done.append(aws.securityhub.OrganizationAdminAccount(f"{name}-delegated-securityhub", admin_account_id=admin, opts=opts()))
+    # Security Hub and GuardDuty enable their trusted access themselves when the administrator is designated, in
+    # each region
+    for region in settings.regions:
+        hub_admin, region_arg = regional(f"{name}-delegated-securityhub", ctx, region)
+        done.append(aws.securityhub.OrganizationAdminAccount(hub_admin, admin_account_id=admin, region=region_arg, opts=opts()))
     for region, detector in detectors.items():
         admin_name, region_arg = regional(f"{name}-delegated-guardduty", ctx, region)
         # after this account's detector exists: the designation adopts it instead of creating one of its own
