@@ -75,7 +75,7 @@ def checklist(ctx: StackContext, settings: SecuritySettings) -> list[str]:
         # enables Security Hub's trusted access itself; one designation per region (AWS::SecurityHub::DelegatedAdmin
         # is created in each region that has the administrator), so the linked regions report to the same account
         *(f"aws securityhub enable-organization-admin-account --admin-account-id {admin} --region {r}" for r in settings.regions),
-        # per region; run after `pulumi up -s {stack}` created this account's detectors, which the designation adopts
+        # per region, after the first `pulumi up` created this account's detectors: the designation adopts them
         *(f"aws guardduty enable-organization-admin-account --admin-account-id {admin} --region {r}" for r in settings.regions),
     ]
     if org.organization_trail:

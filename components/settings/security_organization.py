@@ -61,7 +61,8 @@ ORGANIZATION_SECTION = Section(
             "none: a single account (dev and prod share it, prod owns the baseline); member: a workload account of an "
             "organization whose security-tooling account runs central configuration (no Security Hub standards, "
             "GuardDuty detectors or aggregators of its own); administrator: the security-tooling account's stack "
-            "(delegated administrator; builds only the security pieces).",
+            "(delegated administrator; builds only the security pieces). Moving a stack from none to member deletes its "
+            "Security Hub and GuardDuty resources unless they are first removed from the state (docs/security.md).",
             default=NO_ORGANIZATION,
             allowed=one_of(*ORGANIZATION_MODES)[0],
             check=one_of(*ORGANIZATION_MODES)[1],
