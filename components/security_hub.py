@@ -128,19 +128,20 @@ def _standards(name: str, ctx: StackContext, hub: aws.securityhub.Account, setti
             region=region_arg,
             opts=child(hub, depends_on=[hub]),
         )
-    disabled: dict[tuple[str, str], str] = {}
+    # (standard, control) -> (logical-name kind, reason); an accepted exception wins over the global-control rule
+    disabled: dict[tuple[str, str], tuple[str, str]] = {}
     for exception in settings.control_exceptions:
         for standard in [exception.standard] if exception.standard else list(settings.standards):
-            disabled[(standard, exception.control_id)] = exception.reason
+            disabled[(standard, exception.control_id)] = ("exception", exception.reason)
     if disable_global:
         reason = GLOBAL_CONTROLS_REASON.format(region=settings.global_resource_region or ctx.region)
         for control, standards in GLOBAL_CONTROLS.items():
             for standard in standards:
                 if standard in arns:
-                    disabled.setdefault((standard, control), reason)
-    for (standard, control), reason in disabled.items():
+                    disabled.setdefault((standard, control), ("global", reason))
+    for (standard, control), (kind, reason) in disabled.items():
         aws.securityhub.StandardsControlAssociation(
-            f"{name}-exception-{standard}-{slug(control)}{suffix}",
+            f"{name}-{kind}-{standard}-{slug(control)}{suffix}",
             standards_arn=arns[standard],
             security_control_id=control,
             association_status="DISABLED",
