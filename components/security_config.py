@@ -1,5 +1,5 @@
-"""AWS Config: the recorder (service-linked role), delivery to its own history bucket, the managed rules this platform
-relies on (each mapped to the Security Hub controls it evidences) and SSM remediation for the rules that have a
+"""AWS Config: a recorder in every region of `security.regions` (one service-linked role; global types in one region),
+delivery to its own history bucket, the managed rules this platform relies on (each mapped to the Security Hub controls it evidences) and SSM remediation for the rules that have a
 safe automation. Built by `Security`."""
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
             scope=aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types)) if spec.resource_types else None,
             input_parameters=json.dumps(dict(spec.parameters)) if spec.parameters else None,
             tags=ctx.tags(COMPONENT, SecurityHubControls=" ".join(spec.controls)),
-            # a rule cannot be created before a recorder exists; the rules run in the home region, where the global
-            # types (IAM) are recorded (Security Hub's own service-linked rules cover every region)
+            # a rule cannot be created before a recorder exists; these run once, in the home region (Security Hub's
+            # own service-linked rules evaluate every region)
             opts=child(parent, depends_on=[status]),
         )
         rules[identifier] = rule

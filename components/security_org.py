@@ -50,8 +50,6 @@ from .security_hub import standard_arn
 from .security_trail import ARCHIVE_AFTER_DAYS, COMPONENT, OWNER_ACL, TRAIL_PREFIX, AuditStorage, object_lock, regional
 from .settings import OrganizationSettings, SecuritySettings
 
-SECURITY_HUB = "securityhub.amazonaws.com"
-GUARDDUTY = "guardduty.amazonaws.com"
 CONFIG = "config.amazonaws.com"
 ACCESS_ANALYZER = "access-analyzer.amazonaws.com"
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
@@ -114,7 +112,7 @@ def organization_security(name: str, ctx: StackContext, parent: pulumi.Resource,
         result.registrations = _registrations(name, ctx, parent, settings, detectors)
     else:
         result.checklist = checklist(ctx, settings)
-    if not (org.management_role_arn or org.registered):
+    if not org.delegated:
         return result  # only what needs no delegation exists until the checklist has been run
     after = result.registrations
     hub = _central_configuration(name, ctx, parent, settings, after)
