@@ -49,6 +49,8 @@ def member(stack: str) -> Capture:
         "vitality:security.accountBaseline": True,
         "vitality:security.securityContact": CONTACT,
         "vitality:ci.githubRepository": "vitality-example/vitality-platform",
+        # moved to the security stack: central configuration decides them (prod's file lists an exception)
+        "vitality:security.controlExceptions": [],
     })
 
 

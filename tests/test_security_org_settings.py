@@ -15,7 +15,7 @@ S = "vitality:security"
 ORG = f"{S}.organization"
 CONTACT = {"name": "Security Team", "email": "security@example.com", "phone": "+1-206-555-0100", "title": "Security Lead"}
 MEMBER = {f"{ORG}.mode": "member", f"{S}.accountBaseline": True, f"{S}.securityContact": CONTACT,
-          "vitality:ci.githubRepository": "vitality-example/vitality-platform"}
+          "vitality:ci.githubRepository": "vitality-example/vitality-platform", f"{S}.controlExceptions": []}
 
 
 def settings_of(stack: str, **overrides: Any):
@@ -60,6 +60,9 @@ BAD = [
     ({**MEMBER, f"{S}.accountBaseline": False}, f"{S}.accountBaseline", "each account of an organization"),
     ({**MEMBER, "vitality:ci.githubRepository": ""}, "vitality:ci.githubRepository", "its own GitHub OIDC provider"),
     ({**MEMBER, f"{S}.globalResourceRegion": "us-east-1"}, f"{S}.globalResourceRegion", "home region"),
+    ({**MEMBER, f"{S}.standards": ["fsbp"]}, f"{S}.standards", "central configuration"),
+    ({**MEMBER, f"{S}.controlExceptions": [{"controlId": "IAM.6", "reason": "a sufficiently long reason"}]},
+     f"{S}.controlExceptions", "central configuration"),
     ({f"{ORG}.mode": "administrator"}, f"{ORG}.mode", "environment security"),
 ]
 
