@@ -197,11 +197,11 @@ def read_security(problems: _Problems, raw: Any, home: Optional[str]) -> Optiona
     regions = read_regions(problems, v["regions"], home) if r.ok("regions") else None
     organization = read_organization(problems, v.get("organization", {}) if r.ok("organization") else _MISSING,
                                      account_baseline=v["accountBaseline"] if r.ok("accountBaseline") else None)
-    given = raw if isinstance(raw, dict) else {}
+    written = raw if isinstance(raw, dict) else {}
     if organization is not None and organization.mode == MEMBER:
         for name in ("standards", "controlExceptions"):
-            if name in given and given[name] != SECURITY_SECTION.key(name).default:
-                problems.add(f"{base}.{name}", given[name], "left out in member mode: the security-tooling stack's "
+            if name in written and written[name] != SECURITY_SECTION.key(name).default:
+                problems.add(f"{base}.{name}", written[name], "left out in member mode: the security-tooling stack's "
                              "central configuration decides the standards and exceptions of every account", _MISSING)
     global_region = v.get("globalResourceRegion") or None
     if global_region and regions is not None and global_region not in regions:
