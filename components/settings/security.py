@@ -41,7 +41,8 @@ SECURITY_SECTION = Section(
             "accountBaseline",
             "boolean",
             "Whether this stack owns the account-level singletons (Security Hub, Config recorder, GuardDuty, "
-            "CloudTrail, password policy, ...). Two stacks in one account: true in exactly one.",
+            "CloudTrail, password policy, ...). Two stacks in one account: true in exactly one; organization mode "
+            "(member, administrator): true in every stack, each has its own account.",
             default=False,
         ),
         Key(
