@@ -10,7 +10,7 @@ from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
-from components.network import Network, NetworkArgs
+from components.network import LoadBalancerPath, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
@@ -83,6 +83,13 @@ def build_workloads() -> None:
             settings=net,
             logs_key=encryption.logs,
             log_retention_days=settings.observability.log_retention_days,
+            api_path=LoadBalancerPath(
+                listener_port=settings.api.listener_port,
+                container_port=settings.api.port,
+                cloudfront_prefix_list_id=settings.api.cloudfront_prefix_list_id,
+            )
+            if settings.api.platform == "ecs"
+            else None,
         ),
         components,
     )
@@ -119,8 +126,10 @@ def build_workloads() -> None:
             settings=settings.api,
             repository=registry.api,
             database=database.connection,
+            vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             app_security_group_id=network.app_security_group_id,
+            load_balancer_security_group_id=network.load_balancer_security_group_id,
             data_key=data_key,
             logs_key=encryption.logs,
             log_retention_days=settings.observability.log_retention_days,
@@ -168,7 +177,16 @@ def build_workloads() -> None:
     pulumi.export("databasePort", database.port)
     pulumi.export("databaseName", database.database_name)
     pulumi.export("databaseSecurityGroupId", database.security_group_id)
-    pulumi.export("apiUrl", api.url)
+    if settings.api.platform == "ecs":
+        # the load balancer is internal: the API's address is CloudFront's /api/* behaviour
+        pulumi.export("apiUrl", pulumi.Output.concat(frontend.url, "/api"))
+        pulumi.export("apiOriginUrl", api.url)
+        pulumi.export("ecsClusterName", api.ecs_cluster_name)
+        pulumi.export("ecsServiceName", api.ecs_service_name)
+        pulumi.export("loadBalancerArn", api.load_balancer_arn)
+        pulumi.export("vpcOriginId", api.vpc_origin_id)
+    else:
+        pulumi.export("apiUrl", api.url)
     pulumi.export("frontendUrl", frontend.url)
     pulumi.export("distributionId", frontend.distribution_id)
     pulumi.export("webAclArn", frontend.web_acl_arn)

@@ -37,6 +37,11 @@ DEV_RELAXATIONS: tuple[DevRelaxation, ...] = (
         "dev runs a single auto-pausing Aurora writer without readers; availability is not a dev requirement",
     ),
     DevRelaxation(
+        "alb-deletion-protection",
+        ("ELB.6",),
+        "dev's internal API load balancer is torn down with the stack, so it has no deletion protection",
+    ),
+    DevRelaxation(
         "prod-stateful-resources-protected",
         (),
         "dev's buckets, keys and log groups may be force-deleted; the rule has no Security Hub control",

@@ -226,7 +226,10 @@ def test_pull_requests_preview_every_stack_with_the_policy_pack() -> None:
 def test_main_deploys_security_then_dev_then_prod_through_the_protected_environments() -> None:
     doc = _load(ROOT / ".github/workflows/deploy.yml")
     ci = load_stack_config("prod").values["vitality:ci"]
-    assert doc["on"] == {"push": {"branches": [ci.get("deployBranch", "main")]}}
+    assert doc["on"]["push"] == {"branches": [ci.get("deployBranch", "main")]}
+    # a manual run may deploy an API image; nothing else triggers a deploy
+    assert set(doc["on"]) == {"push", "workflow_dispatch"}
+    assert set(doc["on"]["workflow_dispatch"]["inputs"]) == {"api_image"}
     security, dev, prod = doc["jobs"]["deploy-security"], doc["jobs"]["deploy-dev"], doc["jobs"]["deploy-prod"]
     # organization mode: the security-tooling stack first, only where its account exists
     assert security["needs"] == "test" and security["if"] == "vars.AWS_DEPLOY_ROLE_ARN_SECURITY != ''"
@@ -243,9 +246,19 @@ def test_main_deploys_security_then_dev_then_prod_through_the_protected_environm
         assert job["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
         creds = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert creds["with"]["role-to-assume"] == roles[stack]
-        pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+        pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@") and "command" in s["with"])
         assert pulumi["with"]["command"] == "up" and pulumi["with"]["stack-name"] == stack
         assert pulumi["with"]["policyPacks"] == "policy"
+        if stack == "security":
+            continue  # no API in the security-tooling account
+        names = [s.get("name", "") for s in job["steps"]]
+        image = job["steps"][names.index("Set the API image (manual runs with api_image)")]
+        assert image["if"] == "${{ inputs.api_image != '' }}" and image["env"]["API_IMAGE"] == "${{ inputs.api_image }}"
+        assert image["run"] == f'pulumi config set --path api.image "$API_IMAGE" --stack {stack}'  # no ${{ }} in run
+        wait = job["steps"][names.index("Wait until the API service is stable (api.platform ecs)")]
+        assert "aws ecs wait services-stable" in wait["run"] and f"--stack {stack}" in wait["run"]
+        assert names.index("Set the API image (manual runs with api_image)") < job["steps"].index(pulumi) < names.index(
+            "Wait until the API service is stable (api.platform ecs)")
 
 
 def test_ci_entry_point_lints_before_testing() -> None:

@@ -164,7 +164,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
     parsed = {
         "network": None if administrator else read_network(problems, section_raw["network"], region),
         "database": read_database(problems, section_raw["database"]),
-        "api": read_api(problems, section_raw["api"]),
+        "api": read_api(problems, section_raw["api"], region),
         "registry": read_registry(problems, section_raw["registry"]),
         "frontend": read_frontend(problems, section_raw["frontend"]),
         "observability": read_observability(problems, section_raw["observability"]),

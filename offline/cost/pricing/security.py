@@ -91,7 +91,7 @@ _GUARDDUTY_FEATURES: dict[str, Callable[[Context], Charge]] = {
 
 def _runtime_monitoring(ctx: Context) -> list[Charge]:
     """Runtime Monitoring bills per vCPU-hour of monitored EC2, EKS and ECS Fargate; App Runner is not covered."""
-    tasks = ctx.of_types("aws:ecs/expressGatewayService:ExpressGatewayService")
+    tasks = ctx.of_types("aws:ecs/service:Service")
     if not tasks:
         return []
     return [flat("ECS Fargate vCPU-hours monitored", "guardduty.runtime_monitoring_vcpu_hour", 1)]
