@@ -14,7 +14,8 @@ from components.network import LoadBalancerPath, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
-from components.settings import ADMINISTRATOR, load_settings
+from components.security_findings import SecurityFindings, SecurityFindingsArgs
+from components.settings import ADMINISTRATOR, MEMBER, load_settings
 
 settings = load_settings()
 base_tags = settings.base_tags
@@ -44,7 +45,7 @@ trail_name = f"{prefix}-trail"
 # the security-tooling account's stack (security.organization.mode administrator) builds only the security pieces
 workloads = settings.security.organization.mode != ADMINISTRATOR
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, workloads=workloads), components)
+encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, edge=workloads), components)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -69,13 +70,38 @@ security = Security(
     components,
 )
 
+# The aggregation point of findings: in a single account the baseline owner (organization mode: the administrator).
+findings = None
+if settings.security.account_baseline and settings.security.organization.mode != MEMBER:
+    assert security.findings_rule is not None and security.audit_bucket_name is not None
+    assert security.audit_bucket_arn is not None and security.conformance_pack_name is not None
+    findings = SecurityFindings(
+        f"{prefix}-findings",
+        SecurityFindingsArgs(
+            ctx=ctx,
+            settings=settings.findings,
+            linked_regions=tuple(r for r in settings.security.regions if r != settings.region),
+            findings_rule=security.findings_rule,
+            topics=alerting.topics,
+            data_key=encryption.data,
+            messaging_key=encryption.messaging,
+            logs_key=encryption.logs,
+            audit_key=encryption.audit,
+            audit_bucket_name=security.audit_bucket_name,
+            audit_bucket_arn=security.audit_bucket_arn,
+            conformance_pack_name=security.conformance_pack_name,
+            log_retention_days=settings.observability.log_retention_days,
+        ),
+        components,
+    )
+
 
 def build_workloads() -> None:
     """The platform itself: everything but the security-tooling account's stack."""
     net, data_key = settings.network, encryption.data
     edge_logs_key, edge_topics = encryption.edge_logs, alerting.edge_topics
-    # settings require network outside administrator mode; Encryption/Alerting build data and edge with workloads
-    assert net is not None and data_key is not None and edge_logs_key is not None and edge_topics is not None
+    # settings require network outside administrator mode; Encryption/Alerting build the edge with workloads
+    assert net is not None and edge_logs_key is not None and edge_topics is not None
     network = Network(
         f"{prefix}-net",
         NetworkArgs(
@@ -212,10 +238,10 @@ pulumi.export("securityRegions", list(settings.security.regions))
 pulumi.export("organizationMode", settings.security.organization.mode)
 pulumi.export("alarmTopicArn", alerting.alarm_topic_arn)
 pulumi.export("warningTopicArn", alerting.topics.warning)
-keys = {"logs": encryption.logs, "audit": encryption.audit, "messaging": encryption.messaging}
-if encryption.data is not None:
-    keys = {"data": encryption.data, **keys}
-pulumi.export("kmsKeyArns", {domain: key.arn for domain, key in keys.items()})
+pulumi.export(
+    "kmsKeyArns",
+    {"data": encryption.data.arn, "logs": encryption.logs.arn, "audit": encryption.audit.arn, "messaging": encryption.messaging.arn},
+)
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
@@ -223,6 +249,15 @@ if settings.security.account_baseline:
         pulumi.export("securityHubStandards", security.standards_arns)
     if security.detector_ids is not None:
         pulumi.export("guardDutyDetectorIds", security.detector_ids)
+if findings is not None:
+    pulumi.export("securityHubV2Arn", findings.hub_arn)
+    pulumi.export("complianceReportFunction", findings.report.function_name)
+    pulumi.export("conformancePackName", security.conformance_pack_name)
+    if findings.connector_auth_url is not None:
+        pulumi.export("securityConnectorAuthUrl", findings.connector_auth_url)
+    if findings.webhook_destination_arn is not None:
+        pulumi.export("findingsWebhookDestinationArn", findings.webhook_destination_arn)
+        pulumi.export("findingsDeadLetterQueueUrl", findings.dead_letter_queue_url)
 if security.management_checklist is not None:
     pulumi.export("managementChecklist", security.management_checklist)
 if security.organization_trail_arn is not None:

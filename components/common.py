@@ -150,6 +150,7 @@ def kms_key(
     alias: str,
     statements: Optional[Sequence[Statement]],
     region: Optional[str] = None,
+    extra_tags: Optional[Mapping[str, str]] = None,
 ) -> aws.kms.Key:
     """A symmetric customer-managed key with an alias: yearly rotation, 30-day deletion window, the policy
     lock-out check on, protected in prod. `statements` follow account administration in the key policy; pass
@@ -165,7 +166,7 @@ def kms_key(
         bypass_policy_lockout_safety_check=False,
         policy=None if statements is None else policy_json([account_administration(ctx), *statements]),
         region=region,
-        tags=ctx.tags(component, DataDomain=domain),
+        tags=ctx.tags(component, DataDomain=domain, **(extra_tags or {})),
         opts=child(parent, protect=ctx.protect),
     )
     aws.kms.Alias(name, name=alias, target_key_id=key.key_id, region=region, opts=child(key))

@@ -2,7 +2,7 @@
 
 | domain    | encrypts                                                        | service principals in the key policy |
 |-----------|-----------------------------------------------------------------|--------------------------------------|
-| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray | none: services act through grants of the calling principal (IAM) |
+| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray, the findings webhook credential and connector | none: services act through grants of the calling principal (IAM) |
 | logs      | every CloudWatch log group in the home region                   | logs.<region>, scoped to this account's log groups |
 | audit     | CloudTrail logs, AWS Config snapshots, the audit bucket          | CloudTrail (this trail only), Config (this account) |
 | messaging | the SNS alerting topics                                         | CloudWatch, EventBridge, RDS events, Budgets, Backup (this account) |
@@ -10,8 +10,8 @@
 CloudFront-scope pieces live in us-east-1 and a KMS key is regional, so when the stack's region is not
 us-east-1 the logs and messaging keys get an edge twin there (WAF logs, CloudFront alarm topics).
 
-The security-tooling stack (`workloads=False`) holds no application data and no edge: it gets the logs, audit and
-messaging keys only.
+The security-tooling stack (`edge=False`) has no edge: no us-east-1 twins (its data key encrypts the findings
+pipeline's queues and the compliance report).
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ COMPONENT = "encryption"
 DOMAINS = ("data", "logs", "audit", "messaging")
 
 # Publishers allowed to use the messaging key (they encrypt into the SNS alerting topics).
+# EventBridge encrypts a connection's credential (the findings webhook) only with a key tagged so ("Encrypting
+# EventBridge connection authorization with AWS KMS keys"); the caller's IAM permissions do the rest.
+DATA_KEY_TAGS = {"EventBridgeApiDestinations": "true"}
+
 MESSAGING_PUBLISHERS = (
     "cloudwatch.amazonaws.com",
     "events.amazonaws.com",
@@ -41,7 +45,7 @@ MESSAGING_PUBLISHERS = (
 class EncryptionArgs:
     ctx: StackContext
     cloudtrail_name: str  # the trail that may encrypt with the audit key (exact source ARN in the policy)
-    workloads: bool = True  # False: no data key and no edge twins (the security-tooling stack)
+    edge: bool = True  # False: no us-east-1 twins (the security-tooling stack has no CloudFront)
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,11 @@ class KeyRef:
 
 
 class Encryption(pulumi.ComponentResource):
-    data: Optional[KeyRef]  # None without workloads
+    data: KeyRef
     logs: KeyRef
     audit: KeyRef
     messaging: KeyRef
-    edge_logs: Optional[KeyRef]  # None without workloads
+    edge_logs: Optional[KeyRef]  # None without an edge
     edge_messaging: Optional[KeyRef]
 
     def __init__(self, name: str, args: EncryptionArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -80,12 +84,10 @@ class Encryption(pulumi.ComponentResource):
             "audit": "CloudTrail, AWS Config and the audit bucket",
             "messaging": "SNS alerting topics",
         }
-        domains = DOMAINS if args.workloads else tuple(d for d in DOMAINS if d != "data")
-        refs = {d: self._key(d, descriptions[d], service_statements[d], None) for d in domains}
-        self.data = refs.get("data")
-        self.logs, self.audit, self.messaging = refs["logs"], refs["audit"], refs["messaging"]
+        refs = {d: self._key(d, descriptions[d], service_statements[d], None) for d in DOMAINS}
+        self.data, self.logs, self.audit, self.messaging = (refs[d] for d in DOMAINS)
 
-        if not args.workloads:
+        if not args.edge:
             self.edge_logs = self.edge_messaging = None
         elif ctx.region == EDGE_REGION:
             self.edge_logs, self.edge_messaging = self.logs, self.messaging
@@ -95,13 +97,14 @@ class Encryption(pulumi.ComponentResource):
             self.edge_messaging = self._key("edge-messaging", "SNS alerting topics in us-east-1 (CloudFront alarms)",
                                             _messaging_statements(ctx), EDGE_REGION)
 
-        self.register_outputs({f"{d}KeyArn": refs[d].arn for d in domains})
+        self.register_outputs({f"{d}KeyArn": refs[d].arn for d in DOMAINS})
 
     def _key(self, domain: str, description: str, statements: Sequence[Statement], region: Optional[str]) -> KeyRef:
         ctx = self._ctx
         alias = f"alias/{ctx.name_prefix}-{domain}"
         key = kms_key(f"{self._prefix}-{domain}", ctx, COMPONENT, self, domain=domain, description=description,
-                      alias=alias, statements=statements, region=region)
+                      alias=alias, statements=statements, region=region,
+                      extra_tags=DATA_KEY_TAGS if domain == "data" else None)
         return KeyRef(arn=key.arn, id=key.key_id, alias=alias, region=region or ctx.region)
 
 

@@ -40,8 +40,9 @@ import pulumi_aws as aws
 
 from .alerting import Topics
 from .common import StackContext, child, policy_json, service_role
+from .conformance_pack import packed_rules, soc2_conformance_pack
 from .encryption import KeyRef
-from .security_config import PASSWORD_MIN_LENGTH, PASSWORD_REUSE, config_service
+from .security_config import PASSWORD_MIN_LENGTH, PASSWORD_REUSE, config_service, managed_rules
 from .security_hub import account_security_hub, findings_route, slug
 from .security_org import ORG_ARCHIVE, organization_security
 from .security_trail import COMPONENT, audit_storage, audit_trail, cis_alarms, regional
@@ -80,11 +81,15 @@ class Security(pulumi.ComponentResource):
     detector_ids: Optional[dict[str, pulumi.Output[str]]]  # region -> GuardDuty detector id
     management_checklist: Optional[list[str]]  # administrator without a management role: the one-time commands
     organization_trail_arn: Optional[pulumi.Output[str]]
+    audit_bucket_arn: Optional[pulumi.Output[str]]
+    findings_rule: Optional[aws.cloudwatch.EventRule]  # the one finding filter every route targets (not in members)
+    conformance_pack_name: Optional[pulumi.Output[str]]
 
     def __init__(self, name: str, args: SecurityArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Security", name, None, opts)
         self.trail_arn = self.audit_bucket_name = self.standards_arns = self.detector_ids = None
         self.management_checklist = self.organization_trail_arn = None
+        self.audit_bucket_arn = self.findings_rule = self.conformance_pack_name = None
         if args.settings.account_baseline:
             self._baseline(name, args)
         self.register_outputs(
@@ -109,19 +114,25 @@ class Security(pulumi.ComponentResource):
             logs_key=args.logs_key, log_retention_days=args.log_retention_days, storage=storage,
         )
         cis_alarms(name, ctx, self, trail.log_group, args.topics)
-        config_service(
+        packed = packed_rules(managed_rules(settings))
+        config = config_service(
             name, ctx, self, settings, audit_key=args.audit_key, storage=storage,
             trail_arn_pattern=ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:cloudtrail:*:{a}:trail/*"),
+            packed=packed.keys(),
         )
+        # every account with a baseline evaluates its own pack: its rules remediate with this account's role
+        pack = soc2_conformance_pack(name, ctx, self, packed, remediation_role_arn=config.remediation_role.arn,
+                                     automatic=settings.automatic_remediation, organization=False, depends_on=[config.status])
+        self.conformance_pack_name = pack.name
         if mode == NO_ORGANIZATION:
-            self.standards_arns = account_security_hub(name, ctx, self, settings, args.topics)
+            self.standards_arns, self.findings_rule = account_security_hub(name, ctx, self, settings, args.topics)
         if mode != MEMBER:
             detectors = {region: self._guardduty(name, ctx, region) for region in settings.regions}
             self.detector_ids = {region: d.id for region, d in detectors.items()}
         if mode == ADMINISTRATOR:
             organization = organization_security(name, ctx, self, settings, detectors=detectors, storage=storage,
                                                  guardduty_features=GUARDDUTY_FEATURES)
-            findings_route(name, ctx, self, args.topics)
+            self.findings_rule = findings_route(name, ctx, self, args.topics)
             self.management_checklist = organization.checklist or None
             if organization.trail is not None:
                 self.organization_trail_arn = organization.trail.arn
@@ -132,6 +143,7 @@ class Security(pulumi.ComponentResource):
         self._account_hardening(name, ctx, settings)
         self.trail_arn = trail.trail.arn
         self.audit_bucket_name = storage.bucket.name
+        self.audit_bucket_arn = storage.bucket.arn
 
     def _guardduty(self, name: str, ctx: StackContext, region: str) -> aws.guardduty.Detector:
         detector_name, region_arg = regional(f"{name}-guardduty", ctx, region)

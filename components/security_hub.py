@@ -74,8 +74,9 @@ def standard_arn(ctx: StackContext, standard: str, region: str) -> str:
 
 
 def account_security_hub(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings,
-                         topics: Topics) -> dict[str, str]:
-    """The account's own Security Hub in every covered region; returns the home region's standards ARNs."""
+                         topics: Topics) -> tuple[dict[str, str], aws.cloudwatch.EventRule]:
+    """The account's own Security Hub in every covered region; returns the home region's standards ARNs and the
+    findings rule."""
     global_region = settings.global_resource_region or ctx.region
     home_hub: Optional[aws.securityhub.Account] = None
     hubs: list[aws.securityhub.Account] = []
@@ -106,8 +107,7 @@ def account_security_hub(name: str, ctx: StackContext, parent: pulumi.Resource, 
             # the linked regions must have Security Hub before they can be linked
             opts=child(home_hub, depends_on=hubs),
         )
-    findings_route(name, ctx, home_hub, topics)
-    return home_arns
+    return home_arns, findings_route(name, ctx, home_hub, topics)
 
 
 def _standards(name: str, ctx: StackContext, hub: aws.securityhub.Account, settings: SecuritySettings, region: str,

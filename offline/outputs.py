@@ -297,7 +297,61 @@ _EXTRAS: dict[str, Extra] = {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
     },
+    # unified Security Hub, findings routes, the compliance report and the conformance pack
+    "aws:securityhub/accountV2:AccountV2": lambda n, i, r, id_: {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:hubv2/{_uuid(n)}",
+    },
+    "aws:securityhub/aggregatorV2:AggregatorV2": lambda n, i, r, id_: {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:aggregatorv2/{_uuid(n)}",
+        "aggregationRegion": r,
+    },
+    "aws:securityhub/connectorV2:ConnectorV2": lambda n, i, r, id_: _connector_v2(n, i, r),
+    "aws:securityhub/automationRuleV2:AutomationRuleV2": lambda n, i, r, id_: {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:automation-rulev2/{_uuid(n)}",
+        "ruleId": _uuid(n),
+    },
+    "aws:cloudwatch/eventConnection:EventConnection": lambda n, i, r, id_: {
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:connection/{id_}/{_uuid(n)}",
+        # the secret EventBridge creates for the connection's credential
+        "secretArn": f"arn:aws:secretsmanager:{r}:{ACCOUNT_ID}:secret:events!connection/{id_}/{_uuid(n)}-{_hex(n, 6)}",
+    },
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": lambda n, i, r, id_: {
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:api-destination/{id_}/{_uuid(n)}",
+    },
+    "aws:sqs/queue:Queue": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 80),
+        "arn": f"arn:aws:sqs:{r}:{ACCOUNT_ID}:{i.get('name') or physical_name(n, 80)}",
+        "url": f"https://sqs.{r}.amazonaws.com/{ACCOUNT_ID}/{i.get('name') or physical_name(n, 80)}",
+    },
+    "aws:lambda/function:Function": lambda n, i, r, id_: {
+        "arn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}",
+        "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}/invocations",
+        "qualifiedArn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}:$LATEST",
+        "version": "$LATEST",
+    },
+    "aws:scheduler/schedule:Schedule": lambda n, i, r, id_: {
+        "arn": f"arn:aws:scheduler:{r}:{ACCOUNT_ID}:schedule/{i.get('groupName') or 'default'}/{id_}",
+    },
+    "aws:cfg/conformancePack:ConformancePack": lambda n, i, r, id_: {
+        "arn": f"arn:aws:config:{r}:{ACCOUNT_ID}:conformance-pack/{id_}/conformance-pack-{_hex(n, 8)}",
+    },
+    "aws:secretsmanager/secret:Secret": lambda n, i, r, id_: {
+        "arn": f"arn:aws:secretsmanager:{r}:{ACCOUNT_ID}:secret:{id_}-{_hex(n, 6)}",
+    },
 }
+
+
+def _connector_v2(n: str, i: dict[str, Any], r: str) -> dict[str, Any]:
+    provider = dict(i.get("connectorProvider") or {})
+    if "jiraCloud" in provider:
+        # Jira Cloud starts in PENDING_AUTHORIZATION with an Atlassian OAuth link
+        provider["jiraCloud"] = {**provider["jiraCloud"], "authStatus": "PENDING_AUTHORIZATION",
+                                 "authUrl": f"https://auth.atlassian.com/authorize?client_id={_hex(n, 24)}&state={_uuid(n)}"}
+    return {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:connectorv2/{_uuid(n)}",
+        "connectorId": _uuid(n),
+        "connectorProvider": provider,
+    }
 
 
 # Route 53 alias zone of Application Load Balancers per region (Elastic Load Balancing endpoints and quotas)

@@ -337,12 +337,12 @@ def test_ssm_parameter_tiers() -> None:
 
 
 def test_unknown_type_is_reported_not_counted() -> None:
-    result = cost.estimate(synthetic(res("aws:lambda/function:Function", "fn"), res("aws:ec2/eip:Eip", "ip")), usage())
+    result = cost.estimate(synthetic(res("aws:appsync/graphQLApi:GraphQLApi", "fn"), res("aws:ec2/eip:Eip", "ip")), usage())
     lines = {line.resource.name: line for line in result.lines}
     assert lines["fn"].status == "unpriced" and lines["fn"].idle == 0
     assert [line.resource.name for line in result.unpriced] == ["fn"]
     assert result.idle == pytest.approx(3.65)
-    assert "NOT PRICED (1" in cost.render(result) and "aws:lambda/function:Function" in cost.render(result)
+    assert "NOT PRICED (1" in cost.render(result) and "aws:appsync/graphQLApi:GraphQLApi" in cost.render(result)
 
 
 def test_charge_without_a_figure_is_reported() -> None:

@@ -171,7 +171,7 @@ def _steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "pull-request.yml"]
+    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "drift.yml", "pull-request.yml"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -16,6 +16,7 @@ Where things live:
 - `network.py`, `database.py`, `api.py`, `registry.py`, `frontend.py`, `observability.py`, `security.py`, `ci.py`:
   one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`
   (`security_organization.py`: the security area's regions and organization keys).
+- `security_findings.py`: the `securityFindings` section (connector, webhook, compliance report schedule).
 - `loader.py`: `SECTIONS`, `Settings`, the cross-area and environment-profile rules, `load_settings` and the
   Pulumi.yaml generator `project_config_schema`.
 
@@ -85,6 +86,7 @@ from .security import (
     SecurityContact,
     SecuritySettings,
 )
+from .security_findings import CONNECTOR_PROVIDERS, ConnectorSettings, FindingsSettings, WebhookSettings
 from .security_organization import (
     ADMINISTRATOR,
     AWS_REGIONS,
@@ -106,6 +108,7 @@ __all__ = [
     "BOOTSTRAP_HEALTH_PATH",
     "BOOTSTRAP_IMAGE",
     "BOOTSTRAP_PORT",
+    "CONNECTOR_PROVIDERS",
     "CONTROL_ID_RE",
     "COUNTRY_CODES",
     "DATABASE_MAJORS",
@@ -143,9 +146,11 @@ __all__ = [
     "Check",
     "CiSettings",
     "ConfigError",
+    "ConnectorSettings",
     "ControlException",
     "DatabaseSettings",
     "DbParameter",
+    "FindingsSettings",
     "FrontendSettings",
     "Key",
     "NetworkSettings",
@@ -159,6 +164,7 @@ __all__ = [
     "SecurityContact",
     "SecuritySettings",
     "Settings",
+    "WebhookSettings",
     "between",
     "derived_subnet",
     "is_image_reference",

@@ -21,11 +21,12 @@ from .project import AWS_REGION_RE, TOP_LEVEL
 from .registry import REGISTRY_SECTION, RegistrySettings, read_registry
 from .schema import _MISSING, PROJECT, ConfigError, Section, _decode, _Problems, _Reader, raw_config
 from .security import SECURITY_SECTION, SecuritySettings, read_security
+from .security_findings import FINDINGS_SECTION, FindingsSettings, read_findings
 from .security_organization import ADMINISTRATOR, NO_ORGANIZATION, ORGANIZATION_MODES, SECURITY_ENVIRONMENT
 
 SECTIONS: tuple[Section, ...] = (
     NETWORK_SECTION, DATABASE_SECTION, API_SECTION, REGISTRY_SECTION, FRONTEND_SECTION, OBSERVABILITY_SECTION,
-    SECURITY_SECTION, CI_SECTION,
+    SECURITY_SECTION, FINDINGS_SECTION, CI_SECTION,
 )
 
 
@@ -43,6 +44,7 @@ class Settings:
     frontend: FrontendSettings
     observability: ObservabilitySettings
     security: SecuritySettings
+    findings: FindingsSettings
     ci: CiSettings
 
     @property
@@ -169,6 +171,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
         "frontend": read_frontend(problems, section_raw["frontend"]),
         "observability": read_observability(problems, section_raw["observability"]),
         "security": read_security(problems, section_raw["security"], region),
+        "findings": read_findings(problems, section_raw[FINDINGS_SECTION.name], pulumi.runtime.is_config_secret),
         "ci": read_ci(problems, section_raw["ci"]),
     }
     environment = top.values.get("environment")

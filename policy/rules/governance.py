@@ -95,6 +95,9 @@ TAGGABLE = (
     "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
     "aws:backup/plan:Plan", "aws:backup/vault:Vault", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
     "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
+    "aws:securityhub/accountV2:AccountV2", "aws:securityhub/aggregatorV2:AggregatorV2",
+    "aws:securityhub/connectorV2:ConnectorV2", "aws:securityhub/automationRuleV2:AutomationRuleV2",
+    "aws:lambda/function:Function", "aws:sqs/queue:Queue",
 )
 REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
 

@@ -69,10 +69,6 @@ def _securityhub(r: Resource, ctx: Context) -> list[Charge]:
     return _scaled([checks], _region_share(r, ctx))
 
 
-def _securityhub_v2(r: Resource, ctx: Context) -> list[Charge]:
-    return [flat("unified Security Hub (per-resource Essentials plan)", "securityhub.essentials_resource_month", 1)]
-
-
 def _guardduty(r: Resource, ctx: Context) -> list[Charge]:
     if r.inputs.get("enable") is False:
         return []
@@ -134,7 +130,6 @@ PRICERS: dict[str, Pricer] = {
     "aws:cfg/rule:Rule": _config_rule,
     "aws:cfg/conformancePack:ConformancePack": _conformance_pack,
     "aws:securityhub/account:Account": _securityhub,
-    "aws:securityhub/accountV2:AccountV2": _securityhub_v2,
     "aws:guardduty/detector:Detector": _guardduty,
     "aws:guardduty/detectorFeature:DetectorFeature": _guardduty_feature,
     "aws:accessanalyzer/analyzer:Analyzer": _analyzer,
@@ -180,4 +175,19 @@ FREE: dict[str, str] = {
     "aws:cloudtrail/organizationDelegatedAdminAccount:OrganizationDelegatedAdminAccount": "no charge for the registration",
     "aws:cfg/configurationAggregator:ConfigurationAggregator": "no charge for aggregators (the members' recorders are "
     "billed in their accounts)",
+    "aws:securityhub/accountV2:AccountV2": "no charge of its own in this estimate: with the unified Security Hub on, "
+    "the CSPM, GuardDuty and Inspector charges estimated on their own resources move to its per-resource Essentials "
+    "plan (aws.amazon.com/security-hub/pricing, 'consolidated per-resource pricing'); the page gives no figure to "
+    "quote, so the individual services' prices stand in for it",
+    # findings routing and the weekly report (components/security_findings.py, compliance_report.py)
+    "aws:securityhub/aggregatorV2:AggregatorV2": "no charge for aggregation",
+    "aws:securityhub/automationRuleV2:AutomationRuleV2": "no charge for automation rules",
+    "aws:securityhub/connectorV2:ConnectorV2": "no Security Hub charge for connectors (the ticketing tool bills its own)",
+    "aws:cloudwatch/eventConnection:EventConnection": "no charge for the connection",
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": "invocations at $0.20 per million: a few hundred "
+    "findings a month round to $0.00",
+    "aws:scheduler/schedule:Schedule": "4 invocations a month, within the free 14 million",
+    "aws:lambda/function:Function": "4 runs of under a minute at 256 MB a month, within the Lambda free tier",
+    "aws:sqs/queue:Queue": "the dead-letter queue stays empty unless deliveries fail; within the SQS free tier",
+    "aws:sqs/queuePolicy:QueuePolicy": "no charge for the setting",
 }
