@@ -71,7 +71,8 @@ def test_security_stack_builds_only_the_security_pieces(security: Capture) -> No
         assert security.of_type(f"vitality:platform:{component}") == [], component
     assert security.of_type("aws:ec2/vpc:Vpc") == [] and security.of_type("aws:rds/cluster:Cluster") == []
     keys = {k.inputs["description"].split(": ")[0] for k in security.of_type("aws:kms/key:Key")}
-    assert keys == {"vitality-security logs", "vitality-security audit", "vitality-security messaging"}
+    # no edge twins; the data key encrypts the findings pipeline (queues, connector secret, report schedule)
+    assert keys == {"vitality-security data", "vitality-security logs", "vitality-security audit", "vitality-security messaging"}
     assert all(region_of(t) == HOME for t in security.of_type("aws:sns/topic:Topic"))  # no edge twins
     assert security.outputs["organizationMode"] == "administrator"
     assert "vpcId" not in security.outputs and "kmsKeyArns" in security.outputs
