@@ -207,6 +207,8 @@ def test_organization_trail_into_an_object_lock_archive(security: Capture) -> No
 def test_the_administrator_routes_aggregated_findings_once(security: Capture) -> None:
     routes = [r for r in security.of_type("aws:cloudwatch/eventRule:EventRule") if "aws.securityhub" in r.inputs["eventPattern"]]
     assert len(routes) == 1 and region_of(routes[0]) == HOME
+    # the findings pipeline (unified Security Hub, report) lives at the aggregation point, over the linked regions
+    assert security.one("aws:securityhub/aggregatorV2:AggregatorV2").inputs["linkedRegions"] == [EDGE]
 
 
 def test_without_the_management_role_a_checklist_and_nothing_that_needs_it() -> None:
@@ -240,8 +242,11 @@ def test_after_the_checklist_the_organization_pieces_without_a_second_provider()
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_members_leave_security_hub_and_guardduty_to_the_administrator(stack: str) -> None:
     capture = member(stack)
-    for typ in (HUB, STANDARD, AGGREGATOR, AUTOMATION, DETECTOR, CENTRAL, POLICY, GD_ORG, CONFIG_AGGREGATOR):
+    for typ in (HUB, STANDARD, AGGREGATOR, AUTOMATION, DETECTOR, CENTRAL, POLICY, GD_ORG, CONFIG_AGGREGATOR,
+                "aws:securityhub/accountV2:AccountV2", "aws:securityhub/aggregatorV2:AggregatorV2"):
         assert capture.of_type(typ) == [], (stack, typ)
+    # the account's own SOC 2 pack stays: its remediations assume this account's role
+    assert len(capture.of_type("aws:cfg/conformancePack:ConformancePack")) == 1
     assert org_analyzers(capture) == []
     assert not [r for r in capture.of_type("aws:cloudwatch/eventRule:EventRule") if "aws.securityhub" in r.inputs["eventPattern"]]
     assert "securityHubStandards" not in capture.outputs and "guardDutyDetectorIds" not in capture.outputs
