@@ -45,7 +45,12 @@ trail_name = f"{prefix}-trail"
 # the security-tooling account's stack (security.organization.mode administrator) builds only the security pieces
 workloads = settings.security.organization.mode != ADMINISTRATOR
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, edge=workloads), components)
+encryption = Encryption(
+    f"{prefix}-kms",
+    EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, edge=workloads,
+                   backup_copy_accounts=settings.database.aws_backup.copy_accounts),
+    components,
+)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -129,6 +134,7 @@ def build_workloads() -> None:
             availability_zones=net.availability_zones,
             data_key=data_key,
             logs_key=encryption.logs,
+            messaging_key=encryption.messaging,
             log_retention_days=settings.observability.log_retention_days,
             topics=alerting.topics,
         ),
@@ -203,6 +209,10 @@ def build_workloads() -> None:
     pulumi.export("databasePort", database.port)
     pulumi.export("databaseName", database.database_name)
     pulumi.export("databaseSecurityGroupId", database.security_group_id)
+    pulumi.export("databaseSubnetGroupName", network.db_subnet_group_name)
+    if database.backup is not None:
+        pulumi.export("backupVaultArn", database.backup.home_arn)
+        pulumi.export("backupCopyVaultArn", database.backup.copy_arn)
     if settings.api.platform == "ecs":
         # the load balancer is internal: the API's address is CloudFront's /api/* behaviour
         pulumi.export("apiUrl", pulumi.Output.concat(frontend.url, "/api"))
