@@ -69,7 +69,8 @@ SECURITY_SECTION = Section(
             "organization",
             "object",
             "The account's place in an AWS Organization: {" + ", ".join(
-                f"{k.name}: {k.description}" for k in ORGANIZATION_SECTION.keys
+                f"{k.name}: {k.description}" + (f" Replace-on-change: {k.replaces}." if k.replaces else "")
+                for k in ORGANIZATION_SECTION.keys
             ) + "}",
             default={},
             allowed="a map with mode (none, member or administrator) and, for administrator, organizationId, "

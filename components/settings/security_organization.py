@@ -88,10 +88,11 @@ ORGANIZATION_SECTION = Section(
             "administratorAccountId",
             "string",
             "This security-tooling account (12 digits), delegated administrator of Security Hub, GuardDuty, Config, "
-            "Access Analyzer and CloudTrail. Administrator mode; changing it replaces every registration.",
+            "Access Analyzer and CloudTrail. Administrator mode.",
             default="",
             allowed="empty, or a 12-digit account id (quote it in YAML)",
             check=lambda v: v == "" or _ACCOUNT_RE.fullmatch(v) is not None,
+            replaces="every delegated-administrator registration (deregistered, then registered again)",
         ),
         Key(
             "managementRoleArn",
@@ -115,10 +116,11 @@ ORGANIZATION_SECTION = Section(
             "targets",
             "array",
             "Where the default Security Hub configuration policy applies: the organization root (r-...), OUs "
-            "(ou-...) or account ids. Administrator mode; changing a target replaces its association.",
+            "(ou-...) or account ids. Administrator mode.",
             default=[],
             allowed="a list of distinct r-..., ou-...-... or 12-digit account ids",
             check=lambda v: len(set(v)) == len(v) and all(is_target(x) for x in v),
+            replaces="the configuration policy association of each changed target",
         ),
         Key(
             "devAccountIds",
@@ -128,6 +130,7 @@ ORGANIZATION_SECTION = Section(
             default=[],
             allowed="a list of distinct 12-digit account ids",
             check=_accounts,
+            replaces="the dev policy association of each changed account",
         ),
         Key(
             "organizationTrail",
