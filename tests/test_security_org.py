@@ -205,7 +205,7 @@ def test_organization_trail_into_an_object_lock_archive(security: Capture) -> No
 
 
 def test_the_administrator_routes_aggregated_findings_once(security: Capture) -> None:
-    routes = [r for r in security.of_type("aws:cloudwatch/eventRule:EventRule") if "aws.securityhub" in r.inputs["eventPattern"]]
+    routes = [r for r in security.of_type("aws:cloudwatch/eventRule:EventRule") if "aws.securityhub" in r.inputs.get("eventPattern", "")]
     assert len(routes) == 1 and region_of(routes[0]) == HOME
     # the findings pipeline (unified Security Hub, report) lives at the aggregation point, over the linked regions
     assert security.one("aws:securityhub/aggregatorV2:AggregatorV2").inputs["linkedRegions"] == [EDGE]
@@ -248,7 +248,7 @@ def test_members_leave_security_hub_and_guardduty_to_the_administrator(stack: st
     # the account's own SOC 2 pack stays: its remediations assume this account's role
     assert len(capture.of_type("aws:cfg/conformancePack:ConformancePack")) == 1
     assert org_analyzers(capture) == []
-    assert not [r for r in capture.of_type("aws:cloudwatch/eventRule:EventRule") if "aws.securityhub" in r.inputs["eventPattern"]]
+    assert not [r for r in capture.of_type("aws:cloudwatch/eventRule:EventRule") if "aws.securityhub" in r.inputs.get("eventPattern", "")]
     assert "securityHubStandards" not in capture.outputs and "guardDutyDetectorIds" not in capture.outputs
 
 
