@@ -8,7 +8,8 @@
 | messaging | the SNS alerting topics                                         | CloudWatch alarms, EventBridge, RDS events, Budgets (each with the conditions it sends) |
 
 CloudFront-scope pieces live in us-east-1 and a KMS key is regional, so when the stack's region is not
-us-east-1 the logs and messaging keys get an edge twin there (WAF logs, CloudFront alarm topics).
+us-east-1 the logs and messaging keys get an edge twin there (WAF logs, CloudFront alarm topics). The
+security-tooling stack (`edge=False`) has no edge and gets no twins.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ MESSAGING_PUBLISHERS = (
 class EncryptionArgs:
     ctx: StackContext
     cloudtrail_name: str  # the trail that may encrypt with the audit key (exact source ARN in the policy)
+    edge: bool = True  # False: no us-east-1 twins (the security-tooling stack has no CloudFront)
     # accounts whose backup vault receives copies of the Aurora recovery points (database.awsBackup.copyAccountVaultArn)
     backup_copy_accounts: tuple[str, ...] = ()
 
@@ -61,8 +63,8 @@ class Encryption(pulumi.ComponentResource):
     logs: KeyRef
     audit: KeyRef
     messaging: KeyRef
-    edge_logs: KeyRef
-    edge_messaging: KeyRef
+    edge_logs: Optional[KeyRef]  # None without an edge
+    edge_messaging: Optional[KeyRef]
 
     def __init__(self, name: str, args: EncryptionArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Encryption", name, None, opts)
@@ -85,7 +87,9 @@ class Encryption(pulumi.ComponentResource):
         refs = {d: self._key(d, descriptions[d], service_statements[d], None) for d in DOMAINS}
         self.data, self.logs, self.audit, self.messaging = (refs[d] for d in DOMAINS)
 
-        if ctx.region == EDGE_REGION:
+        if not args.edge:
+            self.edge_logs = self.edge_messaging = None
+        elif ctx.region == EDGE_REGION:
             self.edge_logs, self.edge_messaging = self.logs, self.messaging
         else:
             self.edge_logs = self._key("edge-logs", "CloudWatch Logs in us-east-1 (WAF for CloudFront)",

@@ -33,6 +33,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from components.dev_relaxations import DEV_ENVIRONMENT, DEV_RELAXED_RULES
+
 EXCEPTIONS_FILE = Path(__file__).with_name("exceptions.yaml")
 MANDATORY, ADVISORY = "mandatory", "advisory"
 SEVERITIES = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
@@ -456,12 +458,15 @@ class Rule:
     types: tuple[str, ...]  # resource rules: types checked; stack rules: the subjects findings are about
     check: Callable[..., Iterable[Any]]
     enforcement: str = MANDATORY
-    prod_only: bool = False
+    # not enforced in dev: derived from the one list of dev relaxations (components/dev_relaxations.py), which the
+    # security baseline also turns into Security Hub suppressions
+    prod_only: bool = field(init=False)
     references: tuple[str, ...] = ()  # AWS Config rules, checkov/cdk-nag ids for rules without a Security Hub control
     exceptions: tuple[PolicyException, ...] = field(default=(), repr=False)
     policy: Union[ResourceValidationPolicy, StackValidationPolicy] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.prod_only = self.name in DEV_RELAXED_RULES
         assert self.severity in SEVERITIES, self.severity
         assert self.enforcement in (MANDATORY, ADVISORY), self.enforcement
         assert self.kind in ("resource", "stack"), self.kind
@@ -485,7 +490,7 @@ class Rule:
             self.policy = StackValidationPolicy(self.name, self.description, validate=self._validate_stack, **common)
 
     def applies_to_environment(self, environment: str) -> bool:
-        return not self.prod_only or environment == "prod"
+        return not self.prod_only or environment != DEV_ENVIRONMENT
 
     def exception_for(self, stack: str, environment: str, resource: str) -> Optional[PolicyException]:
         return next((e for e in self.exceptions if e.matches(self.name, stack, environment, resource)), None)

@@ -89,7 +89,7 @@ def test_committed_exceptions_are_valid_and_each_one_is_used(dev: Capture, prod:
         assert exception.review > datetime.date(2026, 1, 1)
     # the apprunner exceptions apply to accounts that keep App Runner (both stacks run ecs)
     apprunner = [evaluated(capture_for(stack, overrides={"vitality:api.platform": "apprunner"})) for stack in ("dev", "prod")]
-    assert unused_exceptions([evaluated(dev), evaluated(prod), *apprunner]) == []
+    assert unused_exceptions([*(evaluated(capture_for(stack)) for stack in stacks()), *apprunner]) == []
 
 
 def test_compliance_doc_is_current() -> None:

@@ -28,9 +28,11 @@ def _of(capture: Capture, typ: str) -> list[Any]:
 
 def test_unified_hub_and_aggregator_beside_the_classic_cspm_only_in_the_baseline_stack(prod: Capture, dev: Capture) -> None:
     assert len(_of(prod, "aws:securityhub/accountV2:AccountV2")) == 1
-    assert len(_of(prod, "aws:securityhub/account:Account")) == 1  # CSPM keeps evaluating the controls
+    # CSPM keeps evaluating the controls, in every region of security.regions
+    assert len(_of(prod, "aws:securityhub/account:Account")) == len(prod.outputs["securityRegions"])
     aggregator = prod.one("aws:securityhub/aggregatorV2:AggregatorV2")
-    assert aggregator.inputs["regionLinkingMode"] == "SPECIFIED_REGIONS" and "linkedRegions" not in aggregator.inputs
+    assert aggregator.inputs["regionLinkingMode"] == "SPECIFIED_REGIONS"
+    assert aggregator.inputs["linkedRegions"] == prod.outputs["securityRegions"][1:]
     assert prod.one("aws:securityhub/accountV2:AccountV2").urn in aggregator.dependencies
     for typ in ("aws:securityhub/accountV2:AccountV2", "aws:cfg/conformancePack:ConformancePack",
                 "aws:lambda/function:Function", "aws:scheduler/schedule:Schedule"):

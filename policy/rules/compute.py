@@ -250,7 +250,6 @@ def _alb_hardening(res: Res) -> Iterator[str]:
     controls=("ELB.6",),
     severity="medium",
     tsc=("A1.2",),
-    prod_only=True,
     description="Production load balancers have deletion protection enabled.",
     remediation="Set enable_deletion_protection=True.",
 )

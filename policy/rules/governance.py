@@ -62,7 +62,6 @@ STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
     controls=(),
     severity="high",
     tsc=("A1.2", "C1.1", "CC8.1"),
-    prod_only=True,
     references=("DESIGN.md Environments: data safety", "CKV_AWS_139", "cdk-nag RDS10"),
     description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets) is "
     "Pulumi-protected and cannot be force-deleted.",

@@ -175,7 +175,6 @@ def _endpoint_services(stack: StackView, vpc: Res) -> set[str]:
     controls=("EC2.55", "EC2.56"),
     severity="medium",
     tsc=("CC6.6",),
-    prod_only=True,
     description="Prod VPCs reach ECR (API and Docker registry) through interface endpoints.",
     remediation="Add ecr.api and ecr.dkr to vitality:network.interfaceEndpoints in the prod stack.",
 )
