@@ -69,6 +69,13 @@ def _cross_section_rules(problems: _Problems, sections: Mapping[str, Any]) -> No
         problems.add(f"{PROJECT}:observability.synthetics", True,
                      f"false while api.healthCheckPath ({api.health_check_path}) is outside /api/: the heartbeat reaches "
                      "the API through CloudFront's /api/* behaviour, the only way past its origin check", False)
+    security, findings = sections.get("security"), sections.get("findings")
+    if security is not None and findings is not None and findings.connector is not None and len(security.regions) < 2:
+        # connectors need the unified Security Hub's aggregator, which needs a region to link
+        problems.add(f"{PROJECT}:{FINDINGS_SECTION.name}.connector", findings.connector.provider,
+                     f"empty while security.regions lists only the home region ({', '.join(security.regions)}): "
+                     "a connector needs the unified Security Hub aggregator, which links at least one more region",
+                     _MISSING)
 
 
 # Areas the security-tooling stack does not build (it has no network, database, API, registry or frontend).
