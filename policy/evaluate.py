@@ -66,6 +66,24 @@ def crossguard_props(props: dict[str, Any]) -> dict[str, Any]:
     return deserialize_properties(json_format.MessageToDict(wire_struct(props)))
 
 
+# Proxied props by the identity of the captured dict (kept alive beside its result, so the id cannot be reused):
+# the mutation suite evaluates hundreds of copies of a capture that share every unchanged resource's props.
+# Captured props are never changed in place (tests copy a resource to vary it), and rules only read.
+_PROXIED: dict[int, tuple[dict[str, Any], Any]] = {}
+_PROXIED_LIMIT = 50_000
+
+
+def _policy_props(props: dict[str, Any]) -> Any:
+    cached = _PROXIED.get(id(props))
+    if cached is not None and cached[0] is props:
+        return cached[1]
+    if len(_PROXIED) >= _PROXIED_LIMIT:
+        _PROXIED.clear()
+    proxied = unknown_checking_proxy(crossguard_props(props))
+    _PROXIED[id(props)] = (props, proxied)
+    return proxied
+
+
 def _options(resource: Any) -> PolicyResourceOptions:
     return PolicyResourceOptions(
         resource.protect,
@@ -82,7 +100,7 @@ def _providers(capture: Any) -> dict[str, PolicyProviderResource]:
     found = {}
     for r in capture.resources:
         if r.type.startswith("pulumi:providers:"):
-            found[r.urn] = PolicyProviderResource(r.type, unknown_checking_proxy(crossguard_props(r.inputs)), r.urn, r.name)
+            found[r.urn] = PolicyProviderResource(r.type, _policy_props(r.inputs), r.urn, r.name)
     return found
 
 
@@ -100,7 +118,7 @@ def resource_args(capture: Any, resource: Any, providers: Optional[dict] = None)
     providers = _providers(capture) if providers is None else providers
     return ResourceValidationArgs(
         resource.type,
-        unknown_checking_proxy(crossguard_props(resource.inputs)),
+        _policy_props(resource.inputs),
         resource.urn,
         resource.name,
         _options(resource),
@@ -114,7 +132,7 @@ def stack_args(capture: Any) -> StackValidationArgs:
     for r in capture.resources:
         props = r.outputs if (r.outputs and not capture.preview) else r.inputs
         nodes[r.urn] = PolicyResource(
-            r.type, unknown_checking_proxy(crossguard_props(props)), r.urn, r.name, _options(r), _provider_of(r, providers), None, [], {}
+            r.type, _policy_props(props), r.urn, r.name, _options(r), _provider_of(r, providers), None, [], {}
         )
     for r in capture.resources:
         node = nodes[r.urn]

@@ -1,0 +1,172 @@
+"""Violating variants: ECR repositories and registry, App Runner service, its connector and origin protection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core import Mutant, items, variant
+
+REPO = "aws:ecr/repository:Repository"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+SERVICE = "aws:apprunner/service:Service"
+CONNECTOR = "aws:apprunner/vpcConnector:VpcConnector"
+SUBNET = "aws:ec2/subnet:Subnet"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+BOTH = ("dev", "prod")
+
+
+@variant("ecr-image-scanning", "registry scanning narrowed to one prefix, repository scan off", "partial")
+def _scan_partial(m: Mutant) -> str:
+    m.edit(m.get(SCANNING), lambda p: [f.update(filter="vitality-other-*")
+                                       for r in p["rules"] for f in r["repositoryFilters"]])
+    return m.set(m.get(REPO), "imageScanningConfiguration.scanOnPush", False)
+
+
+@variant("ecr-image-scanning", "scan on push off without registry scanning", "value", ("dev",))
+def _scan_off(m: Mutant) -> str:
+    return m.set(m.get(REPO), "imageScanningConfiguration.scanOnPush", False)
+
+
+@variant("ecr-image-scanning", "registry scanning removed, repository scan off", "removed")
+def _scan_removed(m: Mutant) -> str:
+    m.remove(m.get(SCANNING))
+    return m.set(m.get(REPO), "imageScanningConfiguration.scanOnPush", False)
+
+
+IMMUTABLE = "ecr-tag-immutability"
+
+
+@variant(IMMUTABLE, "mutable tags", "value", BOTH)
+def _mutable(m: Mutant) -> str:
+    return m.set(m.get(REPO), "imageTagMutability", "MUTABLE")
+
+
+@variant(IMMUTABLE, "immutable with the exclusion filter * (every tag mutable)", "wildcard", BOTH)
+def _exclusion_star(m: Mutant) -> str:
+    return m.edit(m.get(REPO), lambda p: p.update(imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+                                                  imageTagMutabilityExclusionFilters=[
+                                                      {"filter": "*", "filterType": "WILDCARD"}]))
+
+
+@variant(IMMUTABLE, "mutability unset (provider default MUTABLE)", "removed")
+def _mutability_unset(m: Mutant) -> str:
+    return m.drop(m.get(REPO), "imageTagMutability")
+
+
+@variant("ecr-lifecycle-policy", "lifecycle policy removed", "removed", BOTH)
+def _ecr_lifecycle(m: Mutant) -> str:
+    m.remove(m.get(LIFECYCLE))
+    return m.get(REPO).name
+
+
+@variant("ecr-kms-encryption", "AES256 encryption", "value", BOTH)
+def _ecr_aes(m: Mutant) -> str:
+    return m.set(m.get(REPO), "encryptionConfigurations", [{"encryptionType": "AES256"}])
+
+
+@variant("ecr-kms-encryption", "KMS without a customer key", "partial")
+def _ecr_kms_default(m: Mutant) -> str:
+    return m.set(m.get(REPO), "encryptionConfigurations", [{"encryptionType": "KMS"}])
+
+
+@variant("apprunner-vpc-egress", "default (public) egress", "value", BOTH)
+def _egress_default(m: Mutant) -> str:
+    return m.set(m.get(SERVICE), "networkConfiguration.egressConfiguration", {"egressType": "DEFAULT"})
+
+
+@variant("apprunner-private-ingress", "ingress configuration removed (public by default)", "removed", BOTH)
+def _ingress_unset(m: Mutant) -> str:
+    """The standing exception accepts isPubliclyAccessible=true, not a configuration that is gone."""
+    return m.drop(m.get(SERVICE), "networkConfiguration.ingressConfiguration")
+
+
+@variant("apprunner-observability", "tracing off", "value", BOTH)
+def _tracing_off(m: Mutant) -> str:
+    return m.set(m.get(SERVICE), "observabilityConfiguration.observabilityEnabled", False)
+
+
+@variant("apprunner-cmk-and-health-check", "AWS owned key", "removed", BOTH)
+def _ar_key(m: Mutant) -> str:
+    return m.drop(m.get(SERVICE), "encryptionConfiguration")
+
+
+@variant("apprunner-cmk-and-health-check", "unhealthy after 10 failed checks", "value")
+def _ar_threshold(m: Mutant) -> str:
+    return m.set(m.get(SERVICE), "healthCheckConfiguration.unhealthyThreshold", 10)
+
+
+@variant("apprunner-connector-private-subnets", "connector in the public subnets", "value", BOTH)
+def _connector_public(m: Mutant) -> str:
+    public = [s.id for s in m.all(SUBNET) if "-public-" in s.name]
+    return m.set(m.get(CONNECTOR), "subnets", public)
+
+
+ASSOCIATED = "apprunner-web-acl-associated"
+
+
+@variant(ASSOCIATED, "web ACL association removed", "removed", BOTH)
+def _association_removed(m: Mutant) -> str:
+    m.remove(m.get(ACL_ASSOCIATION))
+    return m.get(SERVICE).name
+
+
+@variant(ASSOCIATED, "association points at another resource", "sibling")
+def _association_elsewhere(m: Mutant) -> str:
+    m.set(m.get(ACL_ASSOCIATION), "resourceArn", "arn:aws:apprunner:us-west-2:111122223333:service/other/1")
+    return m.get(SERVICE).name
+
+
+@variant(ASSOCIATED, "associated web ACL lets everything through with no managed rules", "value")
+def _association_empty_acl(m: Mutant) -> str:
+    m.edit(m.get(WEB_ACL, "api-waf"), lambda p: p.update(rules=[r for r in p["rules"]
+                                                               if "managedRuleGroupStatement" not in r["statement"]]))
+    return m.get(SERVICE).name
+
+
+ORIGIN_VERIFY = "apprunner-origin-verify-header"
+
+
+def _origin_check(change: Any) -> Any:
+    def edit(props: dict[str, Any]) -> None:
+        change(next(r for r in props["rules"] if "notStatement" in r["statement"]), props)
+
+    return edit
+
+
+@variant(ORIGIN_VERIFY, "web ACL checks a different secret than CloudFront sends", "value", BOTH)
+def _verify_other_secret(m: Mutant) -> str:
+    m.edit(m.get(WEB_ACL, "api-waf"), _origin_check(lambda r, _: r["statement"]["notStatement"]["statement"][
+        "byteMatchStatement"].update(searchString="not-the-secret")))
+    return m.get(SERVICE).name
+
+
+@variant(ORIGIN_VERIFY, "header check only counts", "value")
+def _verify_count(m: Mutant) -> str:
+    m.edit(m.get(WEB_ACL, "api-waf"), _origin_check(lambda r, _: r.update(action={"count": {}})))
+    return m.get(SERVICE).name
+
+
+@variant(ORIGIN_VERIFY, "header check runs after the other rules", "partial")
+def _verify_late(m: Mutant) -> str:
+    m.edit(m.get(WEB_ACL, "api-waf"), _origin_check(lambda r, _: r.update(priority=99)))
+    return m.get(SERVICE).name
+
+
+@variant(ORIGIN_VERIFY, "CloudFront no longer sends the header", "removed")
+def _verify_no_header(m: Mutant) -> str:
+    def edit(props: dict[str, Any]) -> None:
+        for origin in items(props, "origins"):
+            origin.pop("customHeaders", None)
+
+    m.edit(m.get(DISTRIBUTION), edit)
+    return m.get(SERVICE).name
+
+
+@variant(ORIGIN_VERIFY, "header check removed", "removed")
+def _verify_removed(m: Mutant) -> str:
+    m.edit(m.get(WEB_ACL, "api-waf"), lambda p: p.update(
+        rules=[r for r in p["rules"] if "notStatement" not in r["statement"]]))
+    return m.get(SERVICE).name
