@@ -12,8 +12,8 @@ detector, one password policy per account), so it is created only by the stack w
 - Security Hub: explicit standards, product integrations, accepted exceptions as disabled controls with a reason,
   new HIGH/CRITICAL findings to the critical alert topic;
 - GuardDuty with every protection plan FSBP checks, IAM Access Analyzer (external and unused access);
-- account hardening: password policy, EBS encryption by default, S3 account Block Public Access, the security
-  alternate contact, a support role.
+- account hardening: password policy, EBS encryption by default, S3 account Block Public Access, VPC Block
+  Public Access in block-ingress mode, the security alternate contact, a support role.
 """
 
 from __future__ import annotations
@@ -206,6 +206,12 @@ class Security(pulumi.ComponentResource):
             opts=child(self),
         )
         aws.ebs.EncryptionByDefault(f"{name}-ebs-encryption", enabled=True, opts=child(self))
+        # EC2.172, decided in docs/decisions.md: block-ingress keeps NAT gateway egress working (AWS EC2 API
+        # reference, BlockPublicAccessStates); block-bidirectional would cut it. A CloudFront VPC origin needs its
+        # load balancer's subnets excluded (VPC User Guide, "VPC BPA basics"; rule vpc-block-public-access-exclusions).
+        aws.ec2.VpcBlockPublicAccessOptions(
+            f"{name}-vpc-block-public-access", internet_gateway_block_mode="block-ingress", opts=child(self)
+        )
         aws.s3.AccountPublicAccessBlock(
             f"{name}-s3-public-access",
             block_public_acls=True,

@@ -132,8 +132,34 @@ def action_matches(patterns: Iterable[str], action: str) -> bool:
     return any(fnmatch.fnmatchcase(target, p.lower()) for p in patterns)
 
 
+def grants(statement: Mapping[str, Any], action: str) -> bool:
+    """Whether the statement's action element covers `action`: listed in Action, or absent from NotAction."""
+    if statement.get("NotAction") is not None:
+        excluded = [a.lower() for a in as_list(statement.get("NotAction")) if isinstance(a, str)]
+        return not action_matches(excluded, action)
+    return action_matches(statement_actions(statement), action)
+
+
 def statement_resources(statement: Mapping[str, Any]) -> list[Any]:
     return as_list(statement.get("Resource"))
+
+
+def on_every_resource(statement: Mapping[str, Any], arn_family: str = "") -> bool:
+    """Whether the statement applies to all resources (of `arn_family`, e.g. "arn:aws:kms"): `*`, an ARN pattern
+    that any such resource matches (`arn:aws:kms:*:*:key/*`), or a NotResource (everything but the listed)."""
+    if statement.get("NotResource") is not None:
+        return True
+    for resource in statement_resources(statement):
+        value = text(resource)
+        if value == "*":
+            return True
+        if arn_family and value.startswith(arn_family):
+            parts = value.split(":", 5)
+            account_open = len(parts) > 4 and ("*" in parts[4] or "?" in parts[4] or parts[4] == "")
+            tail = parts[5] if len(parts) > 5 else ""
+            if account_open and (tail in ("*", "") or tail.endswith("/*") and "*" not in tail[:-2]):
+                return True
+    return False
 
 
 def principal_values(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -149,6 +175,9 @@ def principal_values(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def public_principal(statement: Mapping[str, Any]) -> bool:
+    """A wildcard principal, or a NotPrincipal (an Allow with NotPrincipal grants everyone but the listed)."""
+    if statement.get("NotPrincipal") is not None:
+        return True
     return any(value == "*" for kind, value in principal_values(statement) if kind in ("*", "AWS"))
 
 
@@ -166,22 +195,60 @@ RESTRICTING_CONDITION_KEYS = {
     "aws:userid",
     "kms:calleraccount",
 }
+_ACCOUNT_KEYS = {"aws:sourceaccount", "aws:sourceowner", "aws:principalaccount", "kms:calleraccount"}
+_ARN_KEYS = {"aws:sourcearn", "aws:principalarn"}
+
+
+def fixed_value(key: str, value: Any) -> bool:
+    """Whether a condition value pins its key: an account key holds a 12-digit account, an ARN key an ARN whose
+    account is fixed, any other key a value without wildcards."""
+    if isinstance(value, bool):
+        return False
+    v = str(value).strip()
+    if not v:
+        return False
+    key = key.lower()
+    if key in _ACCOUNT_KEYS:
+        return v.isdigit() and len(v) == 12
+    if key in _ARN_KEYS:
+        parts = v.split(":")
+        return len(parts) >= 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12 \
+            and "*" not in parts[2] and "?" not in parts[2]
+    return "*" not in v and "?" not in v
+
+
+def restricting_operator(operator: str) -> bool:
+    """Operators whose clause must hold for the statement to apply (no IfExists, no negation)."""
+    op = operator.lower().split(":")[-1]
+    return "ifexists" not in op and "not" not in op and op != "null"
 
 
 def restricting_condition(statement: Mapping[str, Any]) -> bool:
-    """A condition with a fixed value (no bare `*`) on one of the restricting keys."""
+    """A condition that pins a wildcard principal: a restricting key under a non-negated, non-IfExists operator,
+    every one of its values fixed (no `*`, no wildcard account)."""
     condition = statement.get("Condition")
     if not is_map(condition):
         return False
     for operator, clauses in condition.items():
-        if "ifexists" in str(operator).lower() or not is_map(clauses):
+        if not restricting_operator(str(operator)) or not is_map(clauses):
             continue
         for key, value in clauses.items():
-            if str(key).lower() in RESTRICTING_CONDITION_KEYS and all(
-                not (isinstance(v, str) and v.strip() == "*") for v in as_list(value)
-            ) and as_list(value):
+            values = as_list(value)
+            if str(key).lower() in RESTRICTING_CONDITION_KEYS and values and all(fixed_value(str(key), v)
+                                                                                   for v in values):
                 return True
     return False
+
+
+def condition_clauses(statement: Mapping[str, Any], key: str) -> list[tuple[str, list[Any]]]:
+    """[(operator, values)] of every clause on `key` (case-insensitive)."""
+    condition = statement.get("Condition")
+    found = []
+    if is_map(condition):
+        for op, clauses in condition.items():
+            if is_map(clauses):
+                found += [(str(op), as_list(v)) for k, v in clauses.items() if str(k).lower() == key.lower()]
+    return found
 
 
 def condition_value(statement: Mapping[str, Any], operator: str, key: str) -> list[Any]:

@@ -19,7 +19,7 @@ import pytest
 from offline.engine import Resource
 from policy import rules as R
 from policy.evaluate import Evaluation, evaluate, resource_args, stack_args
-from policy.framework import ExceptionFileError, PolicyException, StackView, parse_exceptions
+from policy.framework import TODAY, Compensating, ExceptionFileError, PolicyException, StackView, parse_exceptions
 
 ENV_TAGS = {"Project": "vitality", "Component": "test", "ManagedBy": "pulumi"}
 
@@ -565,42 +565,56 @@ def test_adapter_hands_crossguard_shaped_arguments() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Exceptions: honoured only on an exact match
+# Exceptions: honoured only for the exact finding, while its conditions and review date hold
 # ------------------------------------------------------------------------------------------------
 
 RULE_NAME = "cloudfront-custom-certificate"
 REVIEW = datetime.date(2027, 5, 31)
+FINDING = "uses the default *.cloudfront.net certificate"
+HTTPS = (Compensating("cloudfront-viewer-https", "viewers on HTTPS"),)
+
+
+def _exception(rule: str = RULE_NAME, resource: str = "vitality-dev-cdn", finding: str = FINDING, *,
+               review: datetime.date = REVIEW, where: tuple = (), **scope: str) -> PolicyException:
+    scope = scope or {"environment": "dev"}
+    return PolicyException(rule, resource, "reason", review, finding, where=where, compensating=HTTPS, **scope)
 
 
 def _excepted_rule(*exceptions: PolicyException) -> R.Rule:
     return dataclasses.replace(R.RULES_BY_NAME[RULE_NAME], exceptions=exceptions)
 
 
-def _cdn(env: str = "dev") -> list[Resource]:
-    return [res(R.DISTRIBUTION, "vitality-dev-cdn", distribution(viewerCertificate={"cloudfrontDefaultCertificate": True}),
-                env=env)]
+def _cdn(env: str = "dev", **certificate: Any) -> list[Resource]:
+    return [res(R.DISTRIBUTION, "vitality-dev-cdn",
+                distribution(viewerCertificate=certificate or {"cloudfrontDefaultCertificate": True}), env=env)]
 
 
 def test_exact_exception_suppresses_and_is_reported_as_excepted() -> None:
-    exception = PolicyException(RULE_NAME, "vitality-dev-cdn", "no custom domain in dev", REVIEW, environment="dev")
+    exception = _exception()
     result = run(_excepted_rule(exception), _cdn())
     assert result.violations == []
     assert [(f.resource, f.exception) for f in result.excepted] == [("vitality-dev-cdn", exception)]
-    by_stack = PolicyException(RULE_NAME, "vitality-dev-cdn", "no custom domain in dev", REVIEW, stack="dev")
-    assert run(_excepted_rule(by_stack), _cdn()).violations == []
+    assert run(_excepted_rule(_exception(stack="dev")), _cdn()).violations == []
+    pinned = _exception(where=(("viewerCertificate.cloudfrontDefaultCertificate", True),))
+    assert run(_excepted_rule(pinned), _cdn()).violations == []
 
 
 @pytest.mark.parametrize(
     "near_miss",
     [
-        PolicyException("cloudfront-sni", "vitality-dev-cdn", "other rule", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "vitality-dev-cdn-2", "other resource", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "vitality-dev", "prefix of the name", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "Vitality-Dev-Cdn", "different case", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "vitality-dev-cdn", "other environment", REVIEW, environment="prod"),
-        PolicyException(RULE_NAME, "vitality-dev-cdn", "other stack", REVIEW, stack="staging"),
+        _exception("cloudfront-sni"),
+        _exception(resource="vitality-dev-cdn-2"),
+        _exception(resource="vitality-dev"),
+        _exception(resource="Vitality-Dev-Cdn"),
+        _exception(environment="prod"),
+        _exception(stack="staging"),
+        _exception(finding="uses the default certificate"),
+        _exception(finding=FINDING.upper()),
+        _exception(where=(("viewerCertificate.cloudfrontDefaultCertificate", False),)),
+        _exception(where=(("viewerCertificate.minimumProtocolVersion", "TLSv1.2_2021"),)),
     ],
-    ids=["rule", "resource", "prefix", "case", "environment", "stack"],
+    ids=["rule", "resource", "prefix", "case", "environment", "stack", "other-finding", "finding-case",
+         "where-value", "where-missing"],
 )
 def test_near_miss_exception_does_not_suppress(near_miss: PolicyException) -> None:
     result = run(_excepted_rule(near_miss), _cdn())
@@ -609,26 +623,50 @@ def test_near_miss_exception_does_not_suppress(near_miss: PolicyException) -> No
 
 
 def test_exception_in_prod_does_not_leak_into_dev() -> None:
-    prod_only = PolicyException(RULE_NAME, "vitality-dev-cdn", "prod only", REVIEW, environment="prod")
+    prod_only = _exception(environment="prod")
     assert run(_excepted_rule(prod_only), _cdn("prod"), "prod").violations == []
     assert run(_excepted_rule(prod_only), _cdn("dev")).violations
 
 
+def test_expired_exception_no_longer_suppresses() -> None:
+    expired = _exception(review=datetime.date(2026, 11, 30))
+    token = TODAY.set(datetime.date(2026, 12, 1))
+    try:
+        result = run(_excepted_rule(expired), _cdn())
+    finally:
+        TODAY.reset(token)
+    assert [v.message for v in result.violations] == [
+        f"{FINDING} (its exception was due for review on 2026-11-30 and no longer applies)"]
+
+
 def test_exception_file_entries_are_validated() -> None:
-    good = {"exceptions": [{"rule": RULE_NAME, "environment": "dev", "resource": "cdn", "reason": "r",
-                            "review": "2027-01-31"}]}
-    assert parse_exceptions(good)[0].review == datetime.date(2027, 1, 31)
+    entry = {"rule": RULE_NAME, "environment": "dev", "resource": "cdn", "finding": FINDING, "reason": "r",
+             "review": "2027-01-31", "where": {"viewerCertificate.cloudfrontDefaultCertificate": True},
+             "compensating": [{"rule": "cloudfront-viewer-https", "why": "viewers on HTTPS"}]}
+    parsed = parse_exceptions({"exceptions": [entry]})[0]
+    assert parsed.review == datetime.date(2027, 1, 31) and parsed.finding == FINDING
+    assert parsed.where == (("viewerCertificate.cloudfrontDefaultCertificate", True),)
+    assert parsed.compensating == (Compensating("cloudfront-viewer-https", "viewers on HTTPS"),)
     assert parse_exceptions(None) == ()
+
+    def without(*keys: str, **extra: Any) -> dict:
+        return {**{k: v for k, v in entry.items() if k not in keys}, **extra}
+
     broken = [
-        {"rule": RULE_NAME, "resource": "cdn", "reason": "r", "review": "2027-01-31"},  # no scope
-        {"rule": RULE_NAME, "stack": "dev", "environment": "dev", "resource": "cdn", "reason": "r", "review": "2027-01-31"},
-        {"rule": RULE_NAME, "stack": "dev", "resource": "cdn", "review": "2027-01-31"},  # no reason
-        {"rule": RULE_NAME, "stack": "dev", "resource": "cdn", "reason": "r", "review": "soon"},
-        {"rule": RULE_NAME, "stack": "dev", "resource": "cdn", "reason": "r", "review": "2027-01-31", "expires": "x"},
+        without("environment"),  # no scope
+        without(stack="dev"),  # both scopes
+        without("reason"),
+        without("finding"),  # the old format: rule and resource only
+        without("compensating"),
+        without(compensating=[]),
+        without(compensating=[{"rule": "cloudfront-viewer-https"}]),
+        without(review="soon"),
+        without(where=["viewerCertificate"]),
+        without(expires="x"),
     ]
-    for entry in broken:
+    for bad in broken:
         with pytest.raises(ExceptionFileError):
-            parse_exceptions({"exceptions": [entry]})
+            parse_exceptions({"exceptions": [bad]})
 
 
 def test_tls_deny_accepts_a_json_boolean_condition() -> None:
