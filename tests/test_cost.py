@@ -17,6 +17,7 @@ import pytest
 
 from offline import cost
 from offline.__main__ import main
+from offline.cost import estimator
 from offline.engine import Capture, Resource
 from tests.conftest import capture_for
 
@@ -371,8 +372,9 @@ def test_every_type_the_program_creates_is_priced_or_free(stack: str, overrides:
         if r.custom and not r.type.startswith("pulumi:providers:") and r.type not in cost.PRICERS and cost.free_reason(r.type) is None:
             missing.setdefault(r.type, []).append(r.name)
     assert not missing, "\n".join(
-        f"{typ} ({', '.join(names)}) has no price: add a pricer for it to PRICERS in offline/cost.py and its price "
-        "to offline/prices.yaml, or, if AWS does not charge for it, add it to FREE in offline/cost.py with the reason"
+        f"{typ} ({', '.join(names)}) has no price: add a pricer for it to PRICERS in the offline/cost/pricing/ module "
+        "of its service and its price to offline/prices.yaml, or, if AWS does not charge for it, add it to that "
+        "module's FREE table with the reason"
         for typ, names in missing.items()
     )
 
@@ -488,7 +490,7 @@ def test_set_shows_the_difference_of_a_config_change() -> None:
 @pytest.fixture(autouse=True)
 def cached_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command runs the program per stack; reuse the suite's cached captures (same inputs, same result)."""
-    monkeypatch.setattr(cost, "run", lambda stack, preview=False, overrides=None: capture_for(stack, preview, overrides))
+    monkeypatch.setattr(estimator, "run", lambda stack, preview=False, overrides=None: capture_for(stack, preview, overrides))
 
 
 def _cli(*argv: str) -> tuple[int, str]:

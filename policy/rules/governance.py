@@ -1,0 +1,113 @@
+"""Governance rules that span every family: prod data-holding resources are protected, taggable resources carry the
+required tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..framework import (
+    Res,
+    is_map,
+    truthy,
+)
+from .shared import (
+    ANALYZER,
+    APPRUNNER,
+    BUCKETS,
+    COMPOSITE_ALARM,
+    CONNECTOR,
+    DEFAULT_SG,
+    DETECTOR,
+    DISTRIBUTION,
+    ECR_REPO,
+    ENDPOINT,
+    FLOW_LOG,
+    IAM_POLICY,
+    IGW,
+    KMS_KEY,
+    LOG_DELIVERY_SOURCE,
+    LOG_GROUP,
+    METRIC_ALARM,
+    NACL,
+    RDS_CLUSTER,
+    RDS_EVENTS,
+    RDS_INSTANCE,
+    RDS_SUBNETS,
+    ROLE,
+    ROUTE_TABLE,
+    SECRET,
+    SG,
+    SG_INGRESS,
+    SUBNET,
+    TOPIC,
+    TRAIL,
+    VPC,
+    WEB_ACL,
+    resource_rule,
+)
+
+STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
+
+
+@resource_rule(
+    "prod-stateful-resources-protected",
+    types=STATEFUL,
+    controls=(),
+    severity="high",
+    tsc=("A1.2", "C1.1", "CC8.1"),
+    prod_only=True,
+    references=("DESIGN.md Environments: data safety", "CKV_AWS_139", "cdk-nag RDS10"),
+    description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets) is "
+    "Pulumi-protected and cannot be force-deleted.",
+    remediation="Pass protect=ctx.protect and force_destroy/force_delete only in dev (the common helpers do both).",
+)
+def _protected(res: Res) -> Iterator[str]:
+    if not res.protect:
+        yield "not protected (pulumi protect)"
+    for flag in ("forceDestroy", "forceDelete"):
+        if truthy(res.get(flag)):
+            yield f"{flag} is true"
+    if res.type == LOG_GROUP and not truthy(res.get("deletionProtectionEnabled")):
+        yield "deletion_protection_enabled is not true"
+
+
+# Every pulumi-aws type with a `tags` input that the program creates or is expected to create (a test checks each
+# entry against the SDK, and that every taggable type in the stacks is listed here).
+TAGGABLE = (
+    VPC, SUBNET, SG, DEFAULT_SG, SG_INGRESS, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", NACL, FLOW_LOG,
+    ENDPOINT, ROUTE_TABLE, IGW, "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+    RDS_CLUSTER, RDS_INSTANCE, RDS_EVENTS, RDS_SUBNETS, "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+    "aws:rds/parameterGroup:ParameterGroup", KMS_KEY, ROLE, IAM_POLICY, "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole", *BUCKETS, ECR_REPO, APPRUNNER, CONNECTOR,
+    "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion",
+    "aws:apprunner/observabilityConfiguration:ObservabilityConfiguration", "aws:ecs/cluster:Cluster",
+    "aws:ecs/expressGatewayService:ExpressGatewayService", "aws:appautoscaling/target:Target", DISTRIBUTION,
+    "aws:cloudfront/function:Function", "aws:acm/certificate:Certificate", WEB_ACL, "aws:wafv2/ipSet:IpSet", LOG_GROUP,
+    LOG_DELIVERY_SOURCE, "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination",
+    "aws:cloudwatch/logDelivery:LogDelivery", METRIC_ALARM, COMPOSITE_ALARM, "aws:cloudwatch/eventRule:EventRule", TOPIC,
+    "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
+    "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
+    "aws:backup/plan:Plan", "aws:backup/vault:Vault", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
+    "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
+)
+REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
+
+
+@resource_rule(
+    "required-tags",
+    types=TAGGABLE,
+    controls=("CloudFront.14", "AppRunner.1", "AppRunner.2", "SecretsManager.5"),
+    severity="low",
+    tsc=("CC2.1", "CC6.1"),
+    description="Taggable resources carry Project, Environment, Component and ManagedBy tags (set explicitly; mocks "
+    "and some services ignore provider default tags).",
+    remediation="Pass tags=ctx.tags(COMPONENT, ...).",
+)
+def _tags(res: Res) -> Iterator[str]:
+    tags = res.get("tags")
+    tags_all = res.get("tagsAll")
+    present = set(tags) if is_map(tags) else set()
+    present |= set(tags_all) if is_map(tags_all) else set()
+    missing = [t for t in REQUIRED_TAGS if t not in present]
+    if missing:
+        yield f"missing tags {missing}"
