@@ -214,8 +214,8 @@ def render(evaluations: Sequence[Evaluation], rules: Sequence[Rule] = RULES,
     add("")
     add("| control | standards | status | rules (violating variants) | exceptions |")
     add("|---|---|---|---|---|")
-    for control, standards, status, rule_cell, exception_cell in control_status(rules, exceptions, variants):
-        add(f"| {control} | {standards} | {status} | {rule_cell} | {exception_cell} |")
+    for control, standard_names, status, rule_cell, exception_cell in control_status(rules, exceptions, variants):
+        add(f"| {control} | {standard_names} | {status} | {rule_cell} | {exception_cell} |")
     add("")
 
     add("## Rules")

@@ -146,7 +146,7 @@ def statement_resources(statement: Mapping[str, Any]) -> list[Any]:
 
 def on_every_resource(statement: Mapping[str, Any], arn_family: str = "") -> bool:
     """Whether the statement applies to all resources (of `arn_family`, e.g. "arn:aws:kms"): `*`, an ARN pattern
-    that any such resource matches (`arn:aws:kms:*:*:key/*`), or a NotResource (everything but the listed)."""
+    for every resource of the type (`arn:aws:kms:*:*:key/*`), or a NotResource (everything but the listed)."""
     if statement.get("NotResource") is not None:
         return True
     for resource in statement_resources(statement):
@@ -154,10 +154,10 @@ def on_every_resource(statement: Mapping[str, Any], arn_family: str = "") -> boo
         if value == "*":
             return True
         if arn_family and value.startswith(arn_family):
+            # `arn:aws:kms:*:*:*`, `arn:aws:kms:*:<account>:key/*`: every key (of an account counts as every key)
             parts = value.split(":", 5)
-            account_open = len(parts) > 4 and ("*" in parts[4] or "?" in parts[4] or parts[4] == "")
             tail = parts[5] if len(parts) > 5 else ""
-            if account_open and (tail in ("*", "") or tail.endswith("/*") and "*" not in tail[:-2]):
+            if tail in ("*", "") or (tail.endswith("/*") and not any(c in tail[:-2] for c in "*?/")):
                 return True
     return False
 
@@ -502,6 +502,7 @@ _NAME_KEYS: dict[str, tuple[str, ...]] = {
     "aws:rds/subnetGroup:SubnetGroup": ("name",),
     "aws:iam/role:Role": ("name",),
     "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": ("name",),
 }
 
 

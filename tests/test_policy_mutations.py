@@ -21,12 +21,14 @@ from policy.framework import TODAY, Rule
 from policy.mutations import VARIANTS, Mutant, Variant, by_rule
 from tests.conftest import capture_for
 
-# Resource types whose props are policy documents (identity, trust, resource policies).
-DOCUMENT_TYPES = {R.ROLE, R.ROLE_POLICY, R.IAM_POLICY, R.USER_POLICY, R.GROUP_POLICY, R.ROLE_ATTACH, R.POLICY_ATTACH,
-                  R.USER_ATTACH, R.GROUP_ATTACH, *R.BUCKET_POLICY, R.TOPIC_POLICY, R.KMS_KEY,
-                  "aws:kms/keyPolicy:KeyPolicy"}
-# Stack rules over buckets that read the bucket policy document.
-BUCKET_POLICY_RULES = {"s3-bucket-tls-only"}
+# Resource types that are nothing but a policy document or an attachment of one: a rule checking one of them reads
+# IAM, trust, key, topic or bucket policies.
+DOCUMENT_TYPES = {R.ROLE_POLICY, R.IAM_POLICY, R.USER_POLICY, R.GROUP_POLICY, R.ROLE_ATTACH, R.POLICY_ATTACH,
+                  R.USER_ATTACH, R.GROUP_ATTACH, *R.BUCKET_POLICY, R.TOPIC_POLICY, "aws:kms/keyPolicy:KeyPolicy"}
+# Rules that read a document carried by a resource with other props too (role trust, key policy, bucket policy
+# through its bucket).
+DOCUMENT_RULES = {"iam-role-trust-scoped", "kms-key-not-public", "s3-bucket-tls-only"}
+TAGS_ONLY = {"required-tags"}  # checks every taggable type, policies included, for tags only
 # Rules whose subject the stacks must not have at all (compliance is absence, so every variant adds one).
 ABSENT_SUBJECTS = {"iam-no-long-lived-credentials", "iam-no-user-policies", "network-acl-no-world-admin-ports",
                    "secret-encrypted-with-cmk", "secret-rotation-enabled"}
@@ -88,7 +90,7 @@ def test_every_rule_has_violating_variants() -> None:
 
 
 def _reads_documents(rule: Rule) -> bool:
-    return bool(set(rule.types) & DOCUMENT_TYPES) or rule.name in BUCKET_POLICY_RULES
+    return (bool(set(rule.types) & DOCUMENT_TYPES) or rule.name in DOCUMENT_RULES) and rule.name not in TAGS_ONLY
 
 
 def test_rules_reading_policy_documents_have_three_variants() -> None:

@@ -85,7 +85,7 @@ def bucket_set(name: str = "logs", env: str = "dev", *, skip: tuple[str, ...] = 
         "lifecycle": (R.LIFECYCLE[0], {"rules": [{"id": "r", "status": "Enabled",
                                                   "noncurrentVersionExpiration": {"noncurrentDays": 90}}]}),
         "logging": (R.LOGGING[0], {"targetBucket": "access-logs-bucket", "targetPrefix": "s3/"}),
-        "replication": (R.REPLICATION[0], {"rules": [{"status": "Enabled"}]}),
+        "replication": (R.REPLICATION[0], {"rules": [{"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::dr"}}]}),
         "notification": (R.NOTIFICATION[0], {"eventbridge": True}),
         "lock": (R.OBJECT_LOCK[0], {"objectLockEnabled": "Enabled"}),
     }
@@ -143,7 +143,8 @@ def distribution(**props: Any) -> dict:
         ],
         "viewerCertificate": {"acmCertificateArn": "arn:aws:acm:us-east-1:1:certificate/c", "sslSupportMethod": "sni-only",
                               "minimumProtocolVersion": "TLSv1.2_2021"},
-        "originGroups": [{"originId": "group", "members": [{"originId": "site"}, {"originId": "replica"}]}],
+        "originGroups": [{"originId": "group", "members": [{"originId": "site"}, {"originId": "replica"}],
+                          "failoverCriteria": {"statusCodes": [500, 502, 503, 504]}}],
         "loggingConfig": {"bucket": "cf-logs.s3.amazonaws.com"},
         "webAclId": "arn:aws:wafv2:us-east-1:1:global/webacl/acl/1",
     }
@@ -199,8 +200,35 @@ def baseline(skip: tuple[str, ...] = ()) -> list[Resource]:
         "ebs": (R.EBS_DEFAULT, {"enabled": True}),
         "s3bpa": (R.ACCOUNT_BPA, {}),
         "support": (R.ROLE_ATTACH, {"role": "support", "policyArn": "arn:aws:iam::aws:policy/AWSSupportAccess"}),
+        "contact": (R.CONTACT, {"alternateContactType": "SECURITY"}),
+        "vpc-bpa": (R.VPC_BPA, {"internetGatewayBlockMode": "block-ingress"}),
     }
     return [res(t, k, p, env="prod") for k, (t, p) in pieces.items() if k not in skip]
+
+
+ORIGIN_SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def protected_service(*, associate: bool = True, secret: str = ORIGIN_SECRET, exception: bool = False) -> list[Resource]:
+    """A public App Runner service behind a regional web ACL that first blocks requests without the origin secret
+    the distribution's API origin sends (the apprunner-private-ingress exception's compensating controls)."""
+    service = res(R.APPRUNNER, "vitality-dev-api-svc" if exception else "api-svc", apprunner(networkConfiguration={"ingressConfiguration": {
+        "isPubliclyAccessible": True}}), arn="arn:aws:apprunner:us-west-2:1:service/api/1")
+    acl = res(R.WEB_ACL, "api-waf", web_acl(scope="REGIONAL", rules=[
+        {"name": "require-origin-header", "priority": 0, "action": {"block": {}}, "statement": {"notStatement": {
+            "statement": {"byteMatchStatement": {"positionalConstraint": "EXACTLY", "searchString": secret,
+                                                 "fieldToMatch": {"singleHeader": {"name": "x-origin-verify"}}}}}},
+         "visibilityConfig": {"cloudwatchMetricsEnabled": True}},
+        {"name": "common", "priority": 1, "statement": {"managedRuleGroupStatement": {
+            "vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}}, "visibilityConfig": {
+            "cloudwatchMetricsEnabled": True}}]), arn="arn:aws:wafv2:us-west-2:1:regional/webacl/api/1")
+    origins = distribution()["origins"]
+    origins[1] = {**origins[1], "customHeaders": [{"name": "X-Origin-Verify", "value": ORIGIN_SECRET}]}
+    found = [service, acl, res(R.DISTRIBUTION, "cdn", distribution(origins=origins))]
+    if associate:
+        found.append(res(R.ACL_ASSOCIATION, "api-waf-service", {"resourceArn": service.outputs["arn"],
+                                                                "webAclArn": acl.outputs["arn"]}))
+    return found
 
 
 # ------------------------------------------------------------------------------------------------
@@ -243,8 +271,15 @@ CASES: dict[str, Case] = {
     "database-subnets-no-internet-route": (
         lambda: routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}),
         lambda: routed_subnets(database_route={"destinationCidrBlock": "10.1.0.0/16", "vpcPeeringConnectionId": "pcx"})),
-    "vpc-block-public-access-mode": one(R.VPC_BPA, {"internetGatewayBlockMode": "off"},
+    "vpc-block-public-access-mode": one(R.VPC_BPA, {"internetGatewayBlockMode": "block-bidirectional"},
                                         {"internetGatewayBlockMode": "block-ingress"}),
+    "vpc-block-public-access-exclusions": (
+        lambda: [*routed_subnets(), res(R.LOAD_BALANCER, "alb", {"subnets": ["subnet-db-a"]}, arn="arn:alb"),
+                 res(R.VPC_ORIGIN, "origin", {"vpcOriginEndpointConfig": {"arn": "arn:alb"}})],
+        lambda: [*routed_subnets(), res(R.LOAD_BALANCER, "alb", {"subnets": ["subnet-db-a"]}, arn="arn:alb"),
+                 res(R.VPC_ORIGIN, "origin", {"vpcOriginEndpointConfig": {"arn": "arn:alb"}}),
+                 res(R.BPA_EXCLUSION, "exclusion", {"subnetId": "subnet-db-a",
+                                                    "internetGatewayExclusionMode": "allow-bidirectional"})]),
     "rds-cluster-encrypted-cmk": one(R.RDS_CLUSTER, cluster(storageEncrypted=None), cluster()),
     "rds-cluster-deletion-protection": one(R.RDS_CLUSTER, cluster(deletionProtection=None), cluster(), env="prod"),
     "rds-cluster-iam-auth": one(R.RDS_CLUSTER, cluster(iamDatabaseAuthenticationEnabled=False), cluster()),
@@ -345,7 +380,11 @@ CASES: dict[str, Case] = {
         lambda: [res(R.DISTRIBUTION, "cdn", distribution(loggingConfig=None), id="E1", arn="arn:aws:cloudfront::1:distribution/E1")],
         lambda: [res(R.DISTRIBUTION, "cdn", distribution(loggingConfig=None), id="E1", arn="arn:aws:cloudfront::1:distribution/E1"),
                  res(R.LOG_DELIVERY_SOURCE, "cdn-logs", {"resourceArn": "arn:aws:cloudfront::1:distribution/E1",
-                                                         "logType": "ACCESS_LOGS"})]),
+                                                         "logType": "ACCESS_LOGS", "name": "cdn-logs-src"}),
+                 res(R.LOG_DELIVERY_DESTINATION, "cdn-logs-dest", {"deliveryDestinationType": "S3"},
+                     arn="arn:aws:logs:us-east-1:1:delivery-destination:cdn-logs-dest"),
+                 res(R.LOG_DELIVERY, "cdn-delivery", {"deliverySourceName": "cdn-logs-src",
+                                                      "deliveryDestinationArn": "arn:aws:logs:us-east-1:1:delivery-destination:cdn-logs-dest"})]),
     "cloudfront-waf": (
         lambda: [res(R.DISTRIBUTION, "cdn", distribution(webAclId="arn:regional-acl")),
                  res(R.WEB_ACL, "acl", web_acl(scope="REGIONAL"), arn="arn:regional-acl")],
@@ -407,6 +446,12 @@ CASES: dict[str, Case] = {
     "apprunner-connector-private-subnets": (
         lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})],
         lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})]),
+    "apprunner-web-acl-associated": (
+        lambda: protected_service(associate=False), lambda: protected_service()),
+    "apprunner-origin-verify-header": (
+        lambda: protected_service(secret="something-else"), lambda: protected_service()),
+    "policy-exceptions-hold": (
+        lambda: protected_service(associate=False, exception=True), lambda: protected_service(exception=True)),
     "log-group-retention": one(R.LOG_GROUP, {"retentionInDays": 30, "kmsKeyId": "k"},
                                {"retentionInDays": 365, "kmsKeyId": "k"}, env="prod"),
     "log-group-kms": one(R.LOG_GROUP, {"retentionInDays": 30}, {"retentionInDays": 30, "kmsKeyId": "arn:k"}),
@@ -680,7 +725,7 @@ def test_tls_deny_accepts_a_json_boolean_condition() -> None:
 @pytest.mark.parametrize(
     "condition,violations",
     [
-        ({"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-west-2:pool"},
+        ({"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-west-2:b4098e5d-b6a0-c8c3-8092-588fb96c10bb"},
           "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}, 0),
         ({"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}, 1),
     ],

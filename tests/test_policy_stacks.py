@@ -4,7 +4,6 @@ generated SOC 2 control map is current, the pack is importable without starting 
 
 from __future__ import annotations
 
-import datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -84,10 +83,29 @@ def test_prod_only_rules_apply_to_prod_alone(dev: Capture, prod: Capture) -> Non
 def test_committed_exceptions_are_valid_and_each_one_is_used(dev: Capture, prod: Capture) -> None:
     data = yaml.safe_load((ROOT / "policy" / "exceptions.yaml").read_text())
     assert "exceptions" in data
+    hold = R.RULES_BY_NAME["policy-exceptions-hold"]
     for exception in R.EXCEPTIONS:
         assert exception.rule in R.RULES_BY_NAME, exception
-        assert exception.review > datetime.date(2026, 1, 1)
+        assert not exception.expired(), f"{exception.rule} on {exception.resource} was due for review on {exception.review}"
+        for control in exception.compensating:
+            assert control.rule in R.RULES_BY_NAME, control
+            assert control.rule != exception.rule
+        capture = {"dev": dev, "prod": prod}[exception.stack or exception.environment or ""]
+        subject = capture.named(exception.resource)
+        assert subject.type in hold.types, f"policy-exceptions-hold does not list {subject.type} in its types"
     assert unused_exceptions([evaluated(dev), evaluated(prod)]) == []
+
+
+def test_standing_exceptions_hold_and_their_compensating_controls_pass(capture: Capture) -> None:
+    result = evaluated(capture)
+    hold = R.RULES_BY_NAME["policy-exceptions-hold"]
+    standing = [x for x in R.EXCEPTIONS if x.in_scope(capture.stack, result.environment)]
+    assert standing, "each stack has dated exceptions today"
+    assert {n for _, n in result.passed[hold.name]} >= {x.resource for x in standing}
+    for x in standing:
+        for control in x.compensating:
+            assert [f for f in result.violations if f.rule.name == control.rule] == []
+            assert result.passed[control.rule], f"{control.rule} examined nothing in {capture.stack}"
 
 
 def test_compliance_doc_is_current() -> None:

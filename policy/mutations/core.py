@@ -51,7 +51,7 @@ class Mutant:
 
     # ---- changing them --------------------------------------------------------------------------
 
-    def edit(self, resource: Any, change: Callable[[dict[str, Any]], None], *, protect: Optional[bool] = None,
+    def edit(self, resource: Any, change: Callable[[dict[str, Any]], object], *, protect: Optional[bool] = None,
              replaces: Optional[str] = None) -> str:
         """Replace `resource` by a copy whose inputs (and outputs) went through `change`; returns its name.
         `replaces`: a top-level input now given a literal value, so its property dependencies are gone too."""
@@ -76,12 +76,12 @@ class Mutant:
     def drop(self, resource: Any, path: str) -> str:
         return self.edit(resource, lambda props: delete(props, path), replaces=None if "." in path else path)
 
-    def policy(self, resource: Any, change: Callable[[list[dict[str, Any]]], None], key: str = "policy") -> str:
+    def policy(self, resource: Any, change: Callable[[list[dict[str, Any]]], object], key: str = "policy") -> str:
         """Edit the statements of a JSON policy document input (string or object)."""
 
         def apply(props: dict[str, Any]) -> None:
             raw = props.get(key)
-            doc = json.loads(raw) if isinstance(raw, str) else raw
+            doc: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
             statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
             change(statements)
             doc["Statement"] = statements

@@ -77,22 +77,27 @@ def _same_az(m: Mutant) -> str:
 EVENT_RULE = "rds-event-subscriptions-cover-critical-events"
 
 
+def _anchor(m: Mutant) -> str:
+    """The rule reports coverage gaps on the stack's first subscription (registration order)."""
+    return next(r.name for r in m.resources if r.type == EVENTS)
+
+
 @variant(EVENT_RULE, "cluster subscription removed", "removed", ("dev", "prod"))
 def _events_removed(m: Mutant) -> str:
     m.remove(m.get(EVENTS, "db-events-cluster"))
-    return m.all(EVENTS)[0].name
+    return _anchor(m)
 
 
 @variant(EVENT_RULE, "instance subscription narrowed to failures", "partial")
 def _events_partial(m: Mutant) -> str:
     m.set(m.get(EVENTS, "db-events-instance"), "eventCategories", ["failure"])
-    return m.all(EVENTS)[0].name
+    return _anchor(m)
 
 
 @variant(EVENT_RULE, "parameter-group subscription disabled", "value")
 def _events_disabled(m: Mutant) -> str:
     m.set(m.get(EVENTS, "db-events-parameter-group"), "enabled", False)
-    return m.all(EVENTS)[0].name
+    return _anchor(m)
 
 
 PROTECTED = "prod-stateful-resources-protected"

@@ -149,6 +149,12 @@ def _cloudshell_group(m: Mutant) -> str:
     return _attach(m, "arn:aws:iam::aws:policy/AWSCloudShellFullAccess", GROUP_ATTACH)
 
 
+@variant("iam-no-cloudshell-full-access", "through a role's managed_policy_arns", "sibling")
+def _cloudshell_managed_arns(m: Mutant) -> str:
+    return m.set(m.get(ROLE, "api-instance"), "managedPolicyArns",
+                 ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"])
+
+
 TRUST = "iam-role-trust-scoped"
 
 

@@ -7,12 +7,15 @@ from collections.abc import Iterator
 
 from ..framework import (
     Res,
+    StackView,
     is_map,
+    standing_exceptions,
     truthy,
 )
 from .shared import (
     ANALYZER,
     APPRUNNER,
+    BACKUP_VAULT,
     BUCKETS,
     COMPOSITE_ALARM,
     CONNECTOR,
@@ -21,6 +24,7 @@ from .shared import (
     DISTRIBUTION,
     ECR_REPO,
     ENDPOINT,
+    EXCEPTIONS,
     FLOW_LOG,
     IAM_POLICY,
     IGW,
@@ -33,6 +37,7 @@ from .shared import (
     RDS_EVENTS,
     RDS_INSTANCE,
     RDS_SUBNETS,
+    REGISTERED,
     ROLE,
     ROUTE_TABLE,
     SECRET,
@@ -43,10 +48,13 @@ from .shared import (
     TRAIL,
     VPC,
     WEB_ACL,
+    Findings,
     resource_rule,
+    stack_rule,
 )
 
-STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
+# the backup vault holds the database's recovery points (AWS Backup): losing it loses the backups
+STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET, BACKUP_VAULT)
 
 
 @resource_rule(
@@ -57,8 +65,8 @@ STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
     tsc=("A1.2", "C1.1", "CC8.1"),
     prod_only=True,
     references=("DESIGN.md Environments: data safety", "CKV_AWS_139", "cdk-nag RDS10"),
-    description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets) is "
-    "Pulumi-protected and cannot be force-deleted.",
+    description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets, the "
+    "backup vault) is Pulumi-protected and cannot be force-deleted.",
     remediation="Pass protect=ctx.protect and force_destroy/force_delete only in dev (the common helpers do both).",
 )
 def _protected(res: Res) -> Iterator[str]:
@@ -87,7 +95,7 @@ TAGGABLE = (
     "aws:cloudwatch/logDelivery:LogDelivery", METRIC_ALARM, COMPOSITE_ALARM, "aws:cloudwatch/eventRule:EventRule", TOPIC,
     "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
     "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
-    "aws:backup/plan:Plan", "aws:backup/vault:Vault", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
+    "aws:backup/plan:Plan", BACKUP_VAULT, TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
     "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
 )
 REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
@@ -111,3 +119,20 @@ def _tags(res: Res) -> Iterator[str]:
     missing = [t for t in REQUIRED_TAGS if t not in present]
     if missing:
         yield f"missing tags {missing}"
+
+
+@stack_rule(
+    "policy-exceptions-hold",
+    types=(APPRUNNER, DISTRIBUTION),  # the subjects of today's exceptions (a test keeps this in step)
+    controls=(),
+    severity="high",
+    tsc=("CC3.2", "CC4.1"),
+    references=("policy/exceptions.yaml",),
+    description="Every exception that stands on the stack is still acceptable: its review date has not passed and each "
+    "compensating control it relies on passes (those rules are mandatory checks while it stands).",
+    remediation="Restore the compensating control, or re-approve the exception with a new review date, or remove it "
+    "and fix the finding.",
+)
+def _exceptions_hold(stack: StackView) -> Findings:
+    rules = {r.name: r for family in REGISTERED.values() for r in family}  # complete once the package has loaded
+    yield from standing_exceptions(stack, EXCEPTIONS, rules)
