@@ -60,10 +60,12 @@ LIVE_ONLY = (
 
 # Behaviour a rule accepts by design (a documented AWS recommendation, not a relaxation of the control).
 BY_DESIGN = (
-    ("s3-bucket-access-logging", "S3.9", "A bucket that receives server access logs is not logged itself (logging "
-     "it recurses); AWS says to suppress its finding, so plan a Security Hub automation rule for it."),
-    ("cloudfront-access-logging", "CloudFront.5", "v2 log delivery (LogDeliverySource) counts as logging; it avoids "
-     "the ACL-enabled bucket legacy logging needs, which would fail S3.12."),
+    ("s3-bucket-access-logging", "S3.9", "A bucket that other buckets deliver their server access logs to is not "
+     "logged itself (logging it recurses); AWS says to suppress its finding, so plan a Security Hub automation rule "
+     "for it. Only such a destination is exempt: a bucket that logs into itself, or that nothing else logs to, fails."),
+    ("cloudfront-access-logging", "CloudFront.5", "v2 log delivery (an ACCESS_LOGS LogDeliverySource with a "
+     "LogDelivery to a destination) counts as logging; it avoids the ACL-enabled bucket legacy logging needs, which "
+     "would fail S3.12."),
     ("rds-event-subscriptions-cover-critical-events", "RDS.19-22", "Pass while no subscription exists; one "
      "subscription makes all four apply."),
 )
