@@ -8,7 +8,17 @@ new violation of that rule on that resource; `docs/compliance.md` cites the coun
 service family, like `policy/rules/`.
 """
 
-from . import compute, database, edge, governance, identity, network, observability, storage  # noqa: F401
+from . import (  # noqa: F401  (each module registers its variants)
+    compute,
+    database,
+    edge,
+    governance,
+    identity,
+    network,
+    observability,
+    security_services,
+    storage,
+)
 from .core import VARIANTS, Mutant, Variant, by_rule
 
 __all__ = ["VARIANTS", "Mutant", "Variant", "by_rule"]

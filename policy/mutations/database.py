@@ -7,10 +7,6 @@ from .core import Mutant, variant
 CLUSTER = "aws:rds/cluster:Cluster"
 INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 EVENTS = "aws:rds/eventSubscription:EventSubscription"
-BUCKET = "aws:s3/bucket:Bucket"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-VAULT = "aws:backup/vault:Vault"
-KMS_KEY = "aws:kms/key:Key"
 
 
 def _cluster(rule: str, name: str, kind: str, path: str, value: object, stacks: tuple[str, ...] = ("dev", "prod"),
@@ -98,37 +94,3 @@ def _events_partial(m: Mutant) -> str:
 def _events_disabled(m: Mutant) -> str:
     m.set(m.get(EVENTS, "db-events-parameter-group"), "enabled", False)
     return _anchor(m)
-
-
-PROTECTED = "prod-stateful-resources-protected"
-
-
-@variant(PROTECTED, "cluster not protected", "value")
-def _cluster_unprotected(m: Mutant) -> str:
-    cluster = m.get(CLUSTER)
-    return m.edit(cluster, lambda p: None, protect=False)
-
-
-@variant(PROTECTED, "audit bucket force-destroy", "value")
-def _bucket_force(m: Mutant) -> str:
-    return m.set(m.get(BUCKET, "security-audit"), "forceDestroy", True)
-
-
-@variant(PROTECTED, "log group deletion protection off", "value")
-def _log_group_deletable(m: Mutant) -> str:
-    return m.set(m.get(LOG_GROUP, "db-postgresql-logs"), "deletionProtectionEnabled", False)
-
-
-@variant(PROTECTED, "backup vault holding the recovery points not protected", "value")
-def _vault_unprotected(m: Mutant) -> str:
-    return m.edit(m.get(VAULT), lambda p: None, protect=False)
-
-
-@variant(PROTECTED, "backup vault force-destroy", "value")
-def _vault_force(m: Mutant) -> str:
-    return m.set(m.get(VAULT), "forceDestroy", True)
-
-
-@variant(PROTECTED, "data key not protected", "value")
-def _key_unprotected(m: Mutant) -> str:
-    return m.edit(m.get(KMS_KEY, "kms-data"), lambda p: None, protect=False)

@@ -28,8 +28,11 @@ registers it, nothing else to list; it runs after the rules above it in that mod
 module, imported and placed in `FAMILIES` below (that tuple is the rule order of the pack and of docs/compliance.md;
 importing a module that registers rules without listing it fails at import). New type tokens, and helpers a second
 family starts to need, go in `shared`. Add a violating and a compliant case for the rule name to `CASES` in
-tests/test_policy_rules.py (a test fails for a rule without one), then regenerate the control map with
-`python -m offline check --write-docs` (tests/test_policy_stacks.py fails while docs/compliance.md is stale).
+tests/test_policy_rules.py, and violating variants of the real stacks to the family's module in `policy/mutations/`
+(at least three for a rule that reads IAM, trust, key, topic or bucket policies; tests fail for a rule without
+them), then regenerate the control map with `python -m offline check --write-docs` (tests/test_policy_stacks.py
+fails while docs/compliance.md is stale). A finding to accept goes in `policy/exceptions.yaml` with its exact
+message, the compensating controls it relies on and a review date (rule `policy-exceptions-hold` enforces both).
 """
 
 from __future__ import annotations
