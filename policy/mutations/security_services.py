@@ -17,7 +17,6 @@ ROLE_ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 VPC_BPA = "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 BPA = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-VPC = "aws:ec2/vpc:Vpc"
 STACK = "stack"
 
 MULTI_REGION = "cloudtrail-multi-region-management-events"

@@ -173,6 +173,10 @@ if _unlisted:
 RULES: list[Rule] = [rule for family in FAMILIES for rule in REGISTERED.get(family.__name__, [])]
 
 RULES_BY_NAME = by_name(RULES)
+# policy-exceptions-hold is about the resources the exceptions name: its subjects are of the types the excepted rules
+# check (only known once every family has registered).
+RULES_BY_NAME["policy-exceptions-hold"].types = tuple(sorted(
+    {t for x in EXCEPTIONS if x.rule in RULES_BY_NAME for t in RULES_BY_NAME[x.rule].types}))
 POLICIES: list[Policy] = [rule.policy for rule in RULES]
 
 
