@@ -73,19 +73,19 @@ BY_DESIGN = (
 
 # Security Hub controls of the standards in use that no rule can decide from the program's inputs: Security Hub
 # evaluates them in the account at run time (reference/compliance-controls.md §6.2).
-RUNTIME_ONLY: dict[str, str] = {
-    "IAM.4": "no access keys for the root user",
-    "IAM.6": "hardware MFA for the root user",
-    "IAM.8": "unused IAM user credentials removed",
-    "IAM.9": "MFA for the root user",
-    "IAM.22": "credentials unused for 45 days removed",
-    "IAM.26": "expired SSL/TLS certificates in IAM removed",
-    "KMS.3": "keys not unintentionally scheduled for deletion",
-    "RDS.1": "RDS snapshots are private",
-    "RDS.5": "Multi-AZ as Security Hub evaluates Aurora member instances",
-    "SecretsManager.2": "rotation succeeds",
-    "SecretsManager.3": "unused secrets removed",
-    "EC2.180": "source/destination check on network interfaces created by services",
+RUNTIME_ONLY: dict[str, tuple[str, str]] = {
+    "IAM.4": ("FSBP, CIS v3.0", "no access keys for the root user"),
+    "IAM.6": ("FSBP, CIS v3.0", "hardware MFA for the root user"),
+    "IAM.8": ("FSBP", "unused IAM user credentials removed"),
+    "IAM.9": ("FSBP, CIS v3.0", "MFA for the root user"),
+    "IAM.22": ("CIS v3.0", "credentials unused for 45 days removed"),
+    "IAM.26": ("CIS v3.0", "expired SSL/TLS certificates in IAM removed"),
+    "KMS.3": ("FSBP", "keys not unintentionally scheduled for deletion"),
+    "RDS.1": ("FSBP", "RDS snapshots are private"),
+    "RDS.5": ("FSBP", "Multi-AZ as Security Hub evaluates Aurora member instances"),
+    "SecretsManager.2": ("FSBP", "rotation succeeds"),
+    "SecretsManager.3": ("FSBP", "unused secrets removed"),
+    "EC2.180": ("FSBP", "source/destination check on network interfaces created by services"),
 }
 
 
@@ -128,10 +128,11 @@ def control_status(rules: Sequence[Rule], exceptions: Sequence[PolicyException],
             enforcing.setdefault(c, []).append(r)
     rows = []
     for control in sorted(set(CONTROLS) | set(RUNTIME_ONLY), key=lambda c: (c.split(".")[0], _num(c))):
-        standards = ", ".join(CONTROLS[control][0]) if control in CONTROLS else "FSBP"
+        standards, why = RUNTIME_ONLY.get(control, ("", "not decidable from the program's inputs"))
+        if control in CONTROLS:
+            standards = ", ".join(CONTROLS[control][0])
         members = enforcing.get(control, [])
         if not members:
-            why = RUNTIME_ONLY.get(control, "not decidable from the program's inputs")
             rows.append((control, standards, f"Security Hub at run time ({why})", "—", "—"))
             continue
         unproven = [r.name for r in members if not counts.get(r.name)]
