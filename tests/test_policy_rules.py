@@ -446,9 +446,9 @@ CASES: dict[str, Case] = {
     "apprunner-connector-private-subnets": (
         lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})],
         lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})]),
-    "apprunner-web-acl-associated": (
+    "api-origin-web-acl": (
         lambda: protected_service(associate=False), lambda: protected_service()),
-    "apprunner-origin-verify-header": (
+    "api-origin-verify-header": (
         lambda: protected_service(secret="something-else"), lambda: protected_service()),
     "policy-exceptions-hold": (
         lambda: protected_service(associate=False, exception=True), lambda: protected_service(exception=True)),

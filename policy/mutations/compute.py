@@ -15,6 +15,8 @@ SUBNET = "aws:ec2/subnet:Subnet"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 BOTH = ("dev", "prod")
 
 
@@ -104,7 +106,7 @@ def _connector_public(m: Mutant) -> str:
     return m.set(m.get(CONNECTOR), "subnets", public)
 
 
-ASSOCIATED = "apprunner-web-acl-associated"
+ASSOCIATED = "api-origin-web-acl"
 
 
 @variant(ASSOCIATED, "web ACL association removed", "removed", BOTH)
@@ -126,7 +128,28 @@ def _association_empty_acl(m: Mutant) -> str:
     return m.get(SERVICE).name
 
 
-ORIGIN_VERIFY = "apprunner-origin-verify-header"
+@variant(ASSOCIATED, "load balancer of a VPC origin without a web ACL", "added", BOTH)
+def _vpc_origin_unprotected(m: Mutant) -> str:
+    return _vpc_origin_balancer(m).name
+
+
+def _vpc_origin_balancer(m: Mutant) -> Any:
+    """An internal load balancer CloudFront reaches through a VPC origin, with no web ACL of its own."""
+    subnets = [s for s in m.all(SUBNET) if "-private-" in s.name]
+    balancer = m.add(LOAD_BALANCER, f"{m.prefix}mutant-alb", {"internal": True, "loadBalancerType": "application",
+                                                               "subnets": [s.id for s in subnets]}, like=subnets[0],
+                     outputs={"arn": f"arn:aws:elasticloadbalancing:us-west-2:111122223333:loadbalancer/app/{m.stack}/9"})
+    m.add(VPC_ORIGIN, f"{m.prefix}mutant-vpc-origin", {"vpcOriginEndpointConfig": {"arn": balancer.outputs["arn"]}},
+          like=balancer)
+    return balancer
+
+
+ORIGIN_VERIFY = "api-origin-verify-header"
+
+
+@variant(ORIGIN_VERIFY, "load balancer of a VPC origin without the header check", "added")
+def _vpc_origin_no_gate(m: Mutant) -> str:
+    return _vpc_origin_balancer(m).name
 
 
 def _origin_check(change: Any) -> Any:

@@ -24,7 +24,9 @@ from .shared import (
     ECR_LIFECYCLE,
     ECR_REPO,
     ECR_SCANNING,
+    LOAD_BALANCER,
     SUBNET,
+    VPC_ORIGIN,
     WEB_ACL,
     Findings,
     igw_routed,
@@ -196,21 +198,26 @@ def _connector(stack: StackView) -> Findings:
 
 
 # --------------------------------------------------------------------------------------------------
-# The origin protection a public App Runner service relies on (compensating controls of the
-# apprunner-private-ingress exception: advisory on their own, mandatory through policy-exceptions-hold)
+# The origin protection the API relies on where CloudFront is not its only network path (compensating controls
+# of the API exceptions: advisory on their own, mandatory through policy-exceptions-hold)
 # --------------------------------------------------------------------------------------------------
 
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
 
 
-def _public_services(stack: StackView) -> list[Res]:
-    return [s for s in stack.of(APPRUNNER)
-            if truthy(dig(s.get("networkConfiguration"), "ingressConfiguration", "isPubliclyAccessible"), default=True)]
+def _origin_subjects(stack: StackView) -> list[Res]:
+    """What CloudFront's API origin reaches: a publicly reachable App Runner service, or a load balancer a VPC
+    origin targets."""
+    public = [s for s in stack.of(APPRUNNER)
+              if truthy(dig(s.get("networkConfiguration"), "ingressConfiguration", "isPubliclyAccessible"), default=True)]
+    targets = {text(dig(o.get("vpcOriginEndpointConfig"), "arn")) for o in stack.of(VPC_ORIGIN)}
+    balancers = [lb for lb in stack.of(LOAD_BALANCER) if targets & set(lb.addresses())]
+    return public + balancers
 
 
-def _service_acls(stack: StackView, service: Res) -> list[Res]:
-    """The web ACLs associated with the service (WebAclAssociation resource_arn -> the service)."""
-    return [acl for assoc in stack.referrers(service, (ACL_ASSOCIATION,), "resourceArn")
+def _subject_acls(stack: StackView, subject: Res) -> list[Res]:
+    """The web ACLs associated with the subject (WebAclAssociation resource_arn -> the subject)."""
+    return [acl for assoc in stack.referrers(subject, (ACL_ASSOCIATION,), "resourceArn")
             for acl in stack.refs(assoc, "webAclArn", (WEB_ACL,))]
 
 
@@ -220,28 +227,28 @@ def _managed_groups(acl: Res) -> list[str]:
 
 
 @stack_rule(
-    "apprunner-web-acl-associated",
-    types=(APPRUNNER,),
+    "api-origin-web-acl",
+    types=(APPRUNNER, LOAD_BALANCER),
     controls=(),
     severity="medium",
     tsc=("CC6.6",),
     enforcement=ADVISORY,
     references=("Config apprunner-service-no-public-access (compensating control)", "AWS WAF developer guide"),
-    description="A publicly reachable App Runner service has a REGIONAL WAF web ACL associated that runs AWS managed "
-    "rule groups.",
-    remediation="Associate the API web ACL (wafv2.WebAclAssociation(resource_arn=service.arn, web_acl_arn=acl.arn)) "
-    "with the AWS managed common and known-bad-inputs rule groups.",
+    description="The API CloudFront reaches (a public App Runner service, or the load balancer of a VPC origin) has a "
+    "REGIONAL WAF web ACL associated that runs AWS managed rule groups.",
+    remediation="Associate the API web ACL (wafv2.WebAclAssociation(resource_arn=<service or load balancer>.arn, "
+    "web_acl_arn=acl.arn)) with the AWS managed common and known-bad-inputs rule groups.",
 )
-def _ar_web_acl(stack: StackView) -> Findings:
-    for service in _public_services(stack):
-        acls = _service_acls(stack, service)
+def _api_web_acl(stack: StackView) -> Findings:
+    for subject in _origin_subjects(stack):
+        acls = _subject_acls(stack, subject)
         if not acls:
-            yield service, "no web ACL is associated with the public service"
+            yield subject, "no web ACL is associated"
         for acl in acls:
             if text(acl.get("scope")) != "REGIONAL":
-                yield service, f"web ACL {acl.name} has scope {acl.get('scope')!r}, not REGIONAL"
+                yield subject, f"web ACL {acl.name} has scope {acl.get('scope')!r}, not REGIONAL"
             if not _managed_groups(acl):
-                yield service, f"web ACL {acl.name} runs no AWS managed rule group"
+                yield subject, f"web ACL {acl.name} runs no AWS managed rule group"
 
 
 def _origin_secrets(stack: StackView) -> set[str]:
@@ -269,29 +276,29 @@ def _header_gate(acl: Res) -> tuple[Optional[Any], str]:
 
 
 @stack_rule(
-    "apprunner-origin-verify-header",
-    types=(APPRUNNER,),
+    "api-origin-verify-header",
+    types=(APPRUNNER, LOAD_BALANCER),
     controls=(),
     severity="medium",
     tsc=("CC6.6",),
     enforcement=ADVISORY,
     references=("CloudFront developer guide: restricting access to custom origins with a custom header",),
-    description="The web ACL of a public App Runner service first blocks every request whose X-Origin-Verify header "
-    "is not exactly the secret a CloudFront origin of the stack sends, so only CloudFront reaches the service.",
+    description="The web ACL of the API CloudFront reaches first blocks every request whose X-Origin-Verify header "
+    "is not exactly the secret a CloudFront origin of the stack sends, so only CloudFront gets through.",
     remediation="Give the API web ACL, as its first rule, a block of NOT byte-match EXACTLY on the x-origin-verify "
     "header with the same random secret the distribution's API origin sends as a custom header.",
 )
-def _ar_origin_verify(stack: StackView) -> Findings:
+def _api_origin_verify(stack: StackView) -> Findings:
     secrets = _origin_secrets(stack)
-    for service in _public_services(stack):
-        acls = _service_acls(stack, service)
+    for subject in _origin_subjects(stack):
+        acls = _subject_acls(stack, subject)
         if not acls:
-            yield service, "no web ACL is associated to check the origin-verify header"
+            yield subject, "no web ACL is associated to check the origin-verify header"
         for acl in acls:
             rule, detail = _header_gate(acl)
             if rule is None:
-                yield service, detail
+                yield subject, detail
             elif not secrets:
-                yield service, "no CloudFront origin of the stack sends the X-Origin-Verify header"
+                yield subject, "no CloudFront origin of the stack sends the X-Origin-Verify header"
             elif detail not in secrets:
-                yield service, f"web ACL {acl.name} checks a value no CloudFront origin sends"
+                yield subject, f"web ACL {acl.name} checks a value no CloudFront origin sends"
