@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
+from components.settings import load_settings
 from offline import Capture
 from policy import rules as R
 from policy.evaluate import evaluate
@@ -33,14 +34,23 @@ TAGS_ONLY = {"required-tags"}  # checks every taggable type, policies included, 
 ABSENT_SUBJECTS = {"iam-no-long-lived-credentials", "iam-no-user-policies", "network-acl-no-world-admin-ports",
                    "secret-encrypted-with-cmk", "secret-rotation-enabled"}
 
-_BASELINE: dict[tuple[str, str], set[tuple[str, str]]] = {}
+_BASELINE: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
 
 
-def baseline(stack: str, rule: Rule) -> set[tuple[str, str]]:
+def capture_of(stack: str, topology: tuple[tuple[str, Any], ...] = ()) -> Capture:
+    """The session capture of the stack, on the variant's topology (the default run when it is the default)."""
+    overrides = dict(topology)
+    platform = overrides.get("vitality:api.platform")
+    if platform is not None and platform == load_settings(capture_for(stack).config.as_engine_config(), stack).api.platform:
+        del overrides["vitality:api.platform"]
+    return capture_for(stack, overrides=overrides or None)
+
+
+def baseline(stack: str, rule: Rule, topology: tuple[tuple[str, Any], ...] = ()) -> set[tuple[str, str]]:
     """(resource, message) of the rule's findings on the unmodified stack."""
-    key = (stack, rule.name)
+    key = (stack, rule.name, repr(topology))
     if key not in _BASELINE:
-        result = evaluate(capture_for(stack), [rule])
+        result = evaluate(capture_of(stack, topology), [rule])
         _BASELINE[key] = {(f.resource, f.message) for f in result.violations}
     return _BASELINE[key]
 
@@ -63,11 +73,12 @@ CASES = [(v, stack) for v in VARIANTS for stack in v.stacks]
 @pytest.mark.parametrize("variant,stack", CASES, ids=[f"{stack}:{v.id}" for v, stack in CASES])
 def test_variant_is_reported_by_its_rule_on_its_resource(variant: Variant, stack: str) -> None:
     rule = R.RULES_BY_NAME[variant.rule]
-    subject, findings = _evaluate(variant, capture_for(stack), rule)
-    new = findings - baseline(stack, rule)
+    subject, findings = _evaluate(variant, capture_of(stack, variant.topology), rule)
+    before = baseline(stack, rule, variant.topology)
+    new = findings - before
     assert any(resource == subject for resource, _ in new), \
         f"{variant.rule} did not report {subject} after '{variant.name}' ({variant.kind}); new findings: {sorted(new)}"
-    assert subject not in {resource for resource, _ in baseline(stack, rule)} or rule.enforcement != "mandatory", \
+    assert subject not in {resource for resource, _ in before} or rule.enforcement != "mandatory", \
         f"{subject} already violates {variant.rule} on the unmodified stack"
 
 
@@ -114,12 +125,13 @@ def _fingerprint(capture: Capture) -> str:
 
 def test_variants_never_change_the_session_capture() -> None:
     for stack in ("dev", "prod"):
-        capture = capture_for(stack)
-        before = _fingerprint(capture)
-        for variant in VARIANTS:
-            if stack in variant.stacks:
-                variant.mutate(Mutant(capture))
-        assert _fingerprint(capture) == before, stack
+        for topology in {v.topology for v in VARIANTS if stack in v.stacks}:
+            capture = capture_of(stack, topology)
+            before = _fingerprint(capture)
+            for variant in VARIANTS:
+                if stack in variant.stacks and variant.topology == topology:
+                    variant.mutate(Mutant(capture))
+            assert _fingerprint(capture) == before, (stack, topology)
 
 
 def _first(stack: str, rule_name: str) -> Optional[Variant]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import Mutant, items, variant
+from .core import APPRUNNER, Mutant, items, variant
 
 REPO = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -74,33 +74,33 @@ def _ecr_kms_default(m: Mutant) -> str:
     return m.set(m.get(REPO), "encryptionConfigurations", [{"encryptionType": "KMS"}])
 
 
-@variant("apprunner-vpc-egress", "default (public) egress", "value", BOTH)
+@variant("apprunner-vpc-egress", "default (public) egress", "value", BOTH, topology=APPRUNNER)
 def _egress_default(m: Mutant) -> str:
     return m.set(m.get(SERVICE), "networkConfiguration.egressConfiguration", {"egressType": "DEFAULT"})
 
 
-@variant("apprunner-private-ingress", "ingress configuration removed (public by default)", "removed", BOTH)
+@variant("apprunner-private-ingress", "ingress configuration removed (public by default)", "removed", BOTH, topology=APPRUNNER)
 def _ingress_unset(m: Mutant) -> str:
     """The standing exception accepts isPubliclyAccessible=true, not a configuration that is gone."""
     return m.drop(m.get(SERVICE), "networkConfiguration.ingressConfiguration")
 
 
-@variant("apprunner-observability", "tracing off", "value", BOTH)
+@variant("apprunner-observability", "tracing off", "value", BOTH, topology=APPRUNNER)
 def _tracing_off(m: Mutant) -> str:
     return m.set(m.get(SERVICE), "observabilityConfiguration.observabilityEnabled", False)
 
 
-@variant("apprunner-cmk-and-health-check", "AWS owned key", "removed", BOTH)
+@variant("apprunner-cmk-and-health-check", "AWS owned key", "removed", BOTH, topology=APPRUNNER)
 def _ar_key(m: Mutant) -> str:
     return m.drop(m.get(SERVICE), "encryptionConfiguration")
 
 
-@variant("apprunner-cmk-and-health-check", "unhealthy after 10 failed checks", "value")
+@variant("apprunner-cmk-and-health-check", "unhealthy after 10 failed checks", "value", topology=APPRUNNER)
 def _ar_threshold(m: Mutant) -> str:
     return m.set(m.get(SERVICE), "healthCheckConfiguration.unhealthyThreshold", 10)
 
 
-@variant("apprunner-connector-private-subnets", "connector in the public subnets", "value", BOTH)
+@variant("apprunner-connector-private-subnets", "connector in the public subnets", "value", BOTH, topology=APPRUNNER)
 def _connector_public(m: Mutant) -> str:
     public = [s.id for s in m.all(SUBNET) if "-public-" in s.name]
     return m.set(m.get(CONNECTOR), "subnets", public)
@@ -109,19 +109,19 @@ def _connector_public(m: Mutant) -> str:
 ASSOCIATED = "api-origin-web-acl"
 
 
-@variant(ASSOCIATED, "web ACL association removed", "removed", BOTH)
+@variant(ASSOCIATED, "web ACL association removed", "removed", BOTH, topology=APPRUNNER)
 def _association_removed(m: Mutant) -> str:
     m.remove(m.get(ACL_ASSOCIATION))
     return m.get(SERVICE).name
 
 
-@variant(ASSOCIATED, "association points at another resource", "sibling")
+@variant(ASSOCIATED, "association points at another resource", "sibling", topology=APPRUNNER)
 def _association_elsewhere(m: Mutant) -> str:
     m.set(m.get(ACL_ASSOCIATION), "resourceArn", "arn:aws:apprunner:us-west-2:111122223333:service/other/1")
     return m.get(SERVICE).name
 
 
-@variant(ASSOCIATED, "associated web ACL lets everything through with no managed rules", "value")
+@variant(ASSOCIATED, "associated web ACL lets everything through with no managed rules", "value", topology=APPRUNNER)
 def _association_empty_acl(m: Mutant) -> str:
     m.edit(m.get(WEB_ACL, "api-waf"), lambda p: p.update(rules=[r for r in p["rules"]
                                                                if "managedRuleGroupStatement" not in r["statement"]]))
@@ -159,26 +159,26 @@ def _origin_check(change: Any) -> Any:
     return edit
 
 
-@variant(ORIGIN_VERIFY, "web ACL checks a different secret than CloudFront sends", "value", BOTH)
+@variant(ORIGIN_VERIFY, "web ACL checks a different secret than CloudFront sends", "value", BOTH, topology=APPRUNNER)
 def _verify_other_secret(m: Mutant) -> str:
     m.edit(m.get(WEB_ACL, "api-waf"), _origin_check(lambda r, _: r["statement"]["notStatement"]["statement"][
         "byteMatchStatement"].update(searchString="not-the-secret")))
     return m.get(SERVICE).name
 
 
-@variant(ORIGIN_VERIFY, "header check only counts", "value")
+@variant(ORIGIN_VERIFY, "header check only counts", "value", topology=APPRUNNER)
 def _verify_count(m: Mutant) -> str:
     m.edit(m.get(WEB_ACL, "api-waf"), _origin_check(lambda r, _: r.update(action={"count": {}})))
     return m.get(SERVICE).name
 
 
-@variant(ORIGIN_VERIFY, "header check runs after the other rules", "partial")
+@variant(ORIGIN_VERIFY, "header check runs after the other rules", "partial", topology=APPRUNNER)
 def _verify_late(m: Mutant) -> str:
     m.edit(m.get(WEB_ACL, "api-waf"), _origin_check(lambda r, _: r.update(priority=99)))
     return m.get(SERVICE).name
 
 
-@variant(ORIGIN_VERIFY, "CloudFront no longer sends the header", "removed")
+@variant(ORIGIN_VERIFY, "CloudFront no longer sends the header", "removed", topology=APPRUNNER)
 def _verify_no_header(m: Mutant) -> str:
     def edit(props: dict[str, Any]) -> None:
         for origin in items(props, "origins"):
@@ -188,7 +188,7 @@ def _verify_no_header(m: Mutant) -> str:
     return m.get(SERVICE).name
 
 
-@variant(ORIGIN_VERIFY, "header check removed", "removed")
+@variant(ORIGIN_VERIFY, "header check removed", "removed", topology=APPRUNNER)
 def _verify_removed(m: Mutant) -> str:
     m.edit(m.get(WEB_ACL, "api-waf"), lambda p: p.update(
         rules=[r for r in p["rules"] if "notStatement" not in r["statement"]]))

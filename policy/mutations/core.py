@@ -169,6 +169,10 @@ def items(props: dict[str, Any], path: str) -> list[Any]:
 KINDS = ("value", "wildcard", "not-element", "partial", "sibling", "removed", "added", "expired")
 
 
+# The App Runner topology (api.platform apprunner): variants of what only that platform creates run on it.
+APPRUNNER = (("vitality:api.platform", "apprunner"),)
+
+
 @dataclass(frozen=True)
 class Variant:
     rule: str
@@ -177,6 +181,7 @@ class Variant:
     mutate: Callable[[Mutant], str]  # breaks the copy; returns the resource (or "stack") the rule must name
     stacks: tuple[str, ...] = ("prod",)
     today: Optional[str] = None  # evaluate on this date (YYYY-MM-DD) instead of the real one
+    topology: tuple[tuple[str, Any], ...] = ()  # config overrides of the capture the variant copies
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS, self.kind
@@ -189,10 +194,10 @@ class Variant:
 VARIANTS: list[Variant] = []
 
 
-def variant(rule: str, name: str, kind: str, stacks: Iterable[str] = ("prod",), today: Optional[str] = None
-            ) -> Callable[[Callable[[Mutant], str]], Callable[[Mutant], str]]:
+def variant(rule: str, name: str, kind: str, stacks: Iterable[str] = ("prod",), today: Optional[str] = None,
+            topology: tuple[tuple[str, Any], ...] = ()) -> Callable[[Callable[[Mutant], str]], Callable[[Mutant], str]]:
     def register(mutate: Callable[[Mutant], str]) -> Callable[[Mutant], str]:
-        VARIANTS.append(Variant(rule, name, kind, mutate, tuple(stacks), today))
+        VARIANTS.append(Variant(rule, name, kind, mutate, tuple(stacks), today, topology))
         return mutate
 
     return register

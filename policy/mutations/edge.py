@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import Mutant, items, variant
+from .core import APPRUNNER, Mutant, items, variant
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
@@ -105,18 +105,18 @@ def _sni_vip(m: Mutant) -> str:
 ORIGIN_TLS = "cloudfront-origin-https"
 
 
-@variant(ORIGIN_TLS, "API origin over plain HTTP", "value", BOTH)
+@variant(ORIGIN_TLS, "API origin over plain HTTP", "value", BOTH, topology=APPRUNNER)
 def _origin_http(m: Mutant) -> str:
     return m.edit(_cdn(m), _origin("api", lambda o: o["customOriginConfig"].update(originProtocolPolicy="http-only")))
 
 
-@variant(ORIGIN_TLS, "API origin also allows TLSv1.1", "partial", BOTH)
+@variant(ORIGIN_TLS, "API origin also allows TLSv1.1", "partial", BOTH, topology=APPRUNNER)
 def _origin_tls11(m: Mutant) -> str:
     return m.edit(_cdn(m), _origin("api", lambda o: o["customOriginConfig"].update(
         originSslProtocols=["TLSv1.1", "TLSv1.2"])))
 
 
-@variant(ORIGIN_TLS, "API origin matches the viewer protocol", "value")
+@variant(ORIGIN_TLS, "API origin matches the viewer protocol", "value", topology=APPRUNNER)
 def _origin_match(m: Mutant) -> str:
     return m.edit(_cdn(m), _origin("api", lambda o: o["customOriginConfig"].update(
         originProtocolPolicy="match-viewer")))

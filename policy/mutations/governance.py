@@ -3,7 +3,7 @@ themselves."""
 
 from __future__ import annotations
 
-from .core import Mutant, variant
+from .core import APPRUNNER, Mutant, variant
 
 CLUSTER = "aws:rds/cluster:Cluster"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -63,12 +63,13 @@ def _tag_replaced(m: Mutant) -> str:
 HOLD = "policy-exceptions-hold"
 
 
-@variant(HOLD, "App Runner exception's web ACL association removed", "removed", ("dev", "prod"))
+@variant(HOLD, "App Runner exception's web ACL association removed", "removed", ("dev", "prod"), topology=APPRUNNER)
 def _hold_association(m: Mutant) -> str:
     m.remove(m.get(ACL_ASSOCIATION))
     return m.get(SERVICE).name
 
 
-@variant(HOLD, "exception past its review date", "expired", ("dev", "prod"), today="2027-06-01")
+@variant(HOLD, "exception past its review date", "expired", ("dev", "prod"), today="2027-06-01",
+         topology=APPRUNNER)
 def _hold_expired(m: Mutant) -> str:
     return m.get(SERVICE).name

@@ -16,6 +16,7 @@ from .shared import (
     ANALYZER,
     APPRUNNER,
     BACKUP_VAULT,
+    BPA_EXCLUSION,
     BUCKETS,
     COMPOSITE_ALARM,
     CONNECTOR,
@@ -95,7 +96,7 @@ TAGGABLE = (
     "aws:cloudwatch/logDelivery:LogDelivery", METRIC_ALARM, COMPOSITE_ALARM, "aws:cloudwatch/eventRule:EventRule", TOPIC,
     "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
     "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
-    "aws:backup/plan:Plan", BACKUP_VAULT, TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
+    "aws:backup/plan:Plan", BACKUP_VAULT, BPA_EXCLUSION, TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
     "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
 )
 REQUIRED_TAGS = ("Project", "Environment", "Component", "ManagedBy")
