@@ -24,13 +24,13 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 
 
-def _grant(m: Mutant, statement: dict[str, Any], suffix: str = "api-instance-policy") -> str:
+def _grant(m: Mutant, statement: dict[str, Any], suffix: str = "net-flow-logs-policy") -> str:
     """Append an Allow statement to a role's inline policy."""
     return m.policy(m.get(ROLE_POLICY, suffix), lambda s: s.append({"Sid": "Mutant", "Effect": "Allow", **statement}))
 
 
 def _attach(m: Mutant, policy_arn: str, typ: str = ROLE_ATTACH, **extra: Any) -> str:
-    role = m.get(ROLE, "api-instance")
+    role = m.get(ROLE, "net-flow-logs")
     key = {ROLE_ATTACH: {"role": role.outputs.get("name", role.id)}, GROUP_ATTACH: {"group": "admins"},
            USER_ATTACH: {"user": "alice"}, POLICY_ATTACH: {}}[typ]
     return m.add(typ, f"{m.prefix}mutant-attachment", {**key, "policyArn": policy_arn, **extra}, like=role).name
@@ -84,7 +84,7 @@ def _admin_iam_full(m: Mutant) -> str:
 
 @variant(ADMIN, "AdministratorAccess through a role's managed_policy_arns", "sibling")
 def _admin_managed_arns(m: Mutant) -> str:
-    return m.set(m.get(ROLE, "api-instance"), "managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"])
+    return m.set(m.get(ROLE, "net-flow-logs"), "managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"])
 
 
 WILDCARDS = "iam-no-service-wildcard-actions"
@@ -151,7 +151,7 @@ def _cloudshell_group(m: Mutant) -> str:
 
 @variant("iam-no-cloudshell-full-access", "through a role's managed_policy_arns", "sibling")
 def _cloudshell_managed_arns(m: Mutant) -> str:
-    return m.set(m.get(ROLE, "api-instance"), "managedPolicyArns",
+    return m.set(m.get(ROLE, "net-flow-logs"), "managedPolicyArns",
                  ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"])
 
 
@@ -213,7 +213,7 @@ def _service_if_exists(m: Mutant) -> str:
 
 @variant(TRUST, "service principal without a condition", "removed", ("dev", "prod"))
 def _service_unscoped(m: Mutant) -> str:
-    return _trust(m, "api-instance", lambda statements: [s.pop("Condition", None) for s in statements])
+    return _trust(m, "net-flow-logs", lambda statements: [s.pop("Condition", None) for s in statements])
 
 
 @variant(TRUST, "NotPrincipal Allow (everyone but one)", "not-element")

@@ -194,7 +194,7 @@ def _bpa_vpc_exclusion(m: Mutant) -> str:
 
 @variant(BPA_SCOPE, "VPC origin to a load balancer whose subnets are not excluded", "added", ("dev", "prod"))
 def _bpa_vpc_origin(m: Mutant) -> str:
-    subnets = [m.get(SUBNET, f"net-private-us-west-2{z}") for z in "ab"]
+    subnets = [m.get(SUBNET, f"net-database-us-west-2{z}") for z in "ab"]
     alb = m.add(LOAD_BALANCER, f"{m.prefix}api-alb", {"internal": True, "loadBalancerType": "application",
                                                        "subnets": [s.id for s in subnets]}, like=subnets[0],
                 outputs={"arn": f"arn:aws:elasticloadbalancing:us-west-2:111122223333:loadbalancer/app/{m.stack}-alb/1"})
