@@ -530,9 +530,6 @@ class StackView:
     def of(self, *types: str) -> list[Res]:
         return [r for r in self.resources if r.type in types]
 
-    def named(self, name: str) -> Optional[Res]:
-        return next((r for r in self.resources if r.name == name), None)
-
     def resolve(self, value: Any, types: Sequence[str] = ()) -> Optional[Res]:
         if not isinstance(value, str) or not value:
             return None
@@ -688,9 +685,11 @@ def standing_exceptions(stack: StackView, exceptions: Iterable[PolicyException],
     for x in exceptions:
         if not x.in_scope(stack.stack, stack.environment):
             continue
-        subject = stack.named(x.resource)
+        excepted = rules.get(x.rule)
+        subject = next((r for r in stack.resources if r.name == x.resource
+                        and (excepted is None or r.type in excepted.types)), None)
         if subject is None and x.resource != STACK_SUBJECT:
-            continue  # the resource is not part of this stack (another topology): nothing is excepted here
+            continue  # no such resource in this stack (another topology): nothing is excepted here
         label = f"exception {x.rule} on {x.resource}"
         if x.expired():
             yield subject, f"{label} was due for review on {x.review}: re-approve it with a new date or remove it"

@@ -114,8 +114,9 @@ def _other_api_platforms(*captures: Capture) -> list[Capture]:
 def test_standing_exceptions_hold_and_their_compensating_controls_pass(capture: Capture) -> None:
     result = evaluated(capture)
     hold = R.RULES_BY_NAME["policy-exceptions-hold"]
-    present = {r.name for r in capture.resources}
-    standing = [x for x in R.EXCEPTIONS if x.in_scope(capture.stack, result.environment) and x.resource in present]
+    present = {(r.name, r.type) for r in capture.resources}
+    standing = [x for x in R.EXCEPTIONS if x.in_scope(capture.stack, result.environment)
+                and any((x.resource, t) in present for t in R.RULES_BY_NAME[x.rule].types)]
     assert standing, "each stack has dated exceptions today"
     assert {n for _, n in result.passed[hold.name]} >= {x.resource for x in standing}
     for x in standing:
