@@ -13,13 +13,15 @@ import pytest
 
 from components.alarm_catalog import CATALOG
 from components.common import LifecycleRule
+from components.settings import load_settings
+from components.settings.api import API_PLATFORMS
 from offline import Capture
-from tests.conftest import policy, statements
+from tests.conftest import capture_for, policy, statements
 
 GT, GTE, LT = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold"
 
-# Every catalog alarm: (comparison, dev threshold, prod threshold) as registered for the default topology (the
-# connection and at-max thresholds are scaled by the stack's capacity settings: 4 / 16 ACUs, 2 / 10 instances).
+# Every catalog alarm: (comparison, dev threshold, prod threshold) as registered, on the API platform that creates
+# it (the connection and at-max thresholds are scaled by the stacks' capacity: 4 / 16 ACUs, 2 / 10 instances).
 CATALOG_ALARMS: dict[str, tuple[str, float, float]] = {
     "aurora-cpu": (GT, 90, 80),
     "aurora-connections": (GT, 720, 2880),
@@ -33,6 +35,9 @@ CATALOG_ALARMS: dict[str, tuple[str, float, float]] = {
     "api-cpu": (GT, 90, 80),
     "api-memory": (GT, 90, 80),
     "api-instances-at-max": (GTE, 2, 10),
+    "api-ecs-cpu": (GT, 90, 80),
+    "api-ecs-memory": (GT, 90, 80),
+    "api-ecs-tasks-at-max": (GTE, 2, 10),
     "cdn-5xx-rate": (GT, 10, 2),
     "cdn-error-rate": (GT, 25, 10),
     "cdn-origin-latency": (GT, 5000, 3000),
@@ -42,12 +47,7 @@ CATALOG_ALARMS: dict[str, tuple[str, float, float]] = {
     "rum-js-errors": (GT, 100, 50),
     "rum-lcp": (GT, 4000, 4000),
 }
-# Catalog entries of a topology the default stacks do not build (pinned on the catalog entry itself).
-OTHER_TOPOLOGY_ALARMS: dict[str, tuple[str, float, float]] = {
-    "api-ecs-cpu": (GT, 90, 80),
-    "api-ecs-memory": (GT, 90, 80),
-    "api-ecs-tasks-at-max": (GTE, 1, 1),
-}
+DEV_WITHOUT = {"aurora-replica-lag"}  # dev runs no reader
 CIS_ALARMS = ("unauthorized-api-calls", "console-sign-in-without-mfa", "root-account-usage", "iam-policy-changes",
               "cloud-trail-config-changes", "console-sign-in-failures", "cmk-disable-or-deletion",
               "s3-bucket-policy-changes", "config-changes", "nacl-changes", "network-gateway-changes",
@@ -58,34 +58,35 @@ def _alarms(capture: Capture) -> dict[str, dict[str, Any]]:
     return {r.name: r.inputs for r in capture.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
 
 
+def _every_platform(stack: str) -> list[Capture]:
+    """The stack on each API platform (the session caches the runs; the policy tests use the same ones)."""
+    default = capture_for(stack)
+    platform = load_settings(default.config.as_engine_config(), stack).api.platform
+    return [default] + [capture_for(stack, overrides={"vitality:api.platform": p}) for p in API_PLATFORMS
+                        if p != platform]
+
+
 def test_every_catalog_alarm_has_a_pin() -> None:
-    assert {s.id for s in CATALOG} == set(CATALOG_ALARMS) | set(OTHER_TOPOLOGY_ALARMS), \
+    assert {s.id for s in CATALOG} == set(CATALOG_ALARMS), \
         "a new or renamed catalog alarm needs its direction and threshold pinned here"
 
 
-def test_catalog_alarms_fire_in_the_pinned_direction_at_the_pinned_threshold(capture: Capture) -> None:
-    alarms = _alarms(capture)
-    prefix = f"vitality-{capture.stack}-obs-"
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_catalog_alarms_fire_in_the_pinned_direction_at_the_pinned_threshold(stack: str) -> None:
+    prefix = f"vitality-{stack}-obs-"
+    ids = sorted(CATALOG_ALARMS, key=len, reverse=True)  # longest first: api-5xx-rate before api-5xx
     checked = set()
-    for name, inputs in alarms.items():
-        if not name.startswith(prefix):
-            continue
-        alarm_id = next((a for a in sorted(CATALOG_ALARMS, key=len, reverse=True)
-                         if name == prefix + a or name.startswith(f"{prefix}{a}-us-")), None)
-        assert alarm_id is not None, f"{name} is not pinned"
-        comparison, dev, prod = CATALOG_ALARMS[alarm_id]
-        assert inputs["comparisonOperator"] == comparison, name
-        assert inputs["threshold"] == (prod if capture.stack == "prod" else dev), name
-        checked.add(alarm_id)
-    expected = set(CATALOG_ALARMS) - ({"aurora-replica-lag"} if capture.stack == "dev" else set())  # no readers in dev
-    assert checked == expected
-
-
-def test_other_topology_catalog_entries_keep_their_pinned_values() -> None:
-    for spec in CATALOG:
-        if spec.id in OTHER_TOPOLOGY_ALARMS:
-            comparison, dev, prod = OTHER_TOPOLOGY_ALARMS[spec.id]
-            assert (spec.comparison, spec.threshold.dev, spec.threshold.prod) == (comparison, dev, prod), spec.id
+    for capture in _every_platform(stack):
+        for name, inputs in _alarms(capture).items():
+            if not name.startswith(prefix):
+                continue
+            alarm_id = next((a for a in ids if name == prefix + a or name.startswith(f"{prefix}{a}-us-")), None)
+            assert alarm_id is not None, f"{name} is not pinned"
+            comparison, dev, prod = CATALOG_ALARMS[alarm_id]
+            assert inputs["comparisonOperator"] == comparison, name
+            assert inputs["threshold"] == (prod if stack == "prod" else dev), name
+            checked.add(alarm_id)
+    assert checked == set(CATALOG_ALARMS) - (DEV_WITHOUT if stack == "dev" else set())
 
 
 def test_cis_alarms_fire_on_the_first_matching_event(prod: Capture) -> None:
