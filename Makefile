@@ -26,8 +26,8 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# ruff lints the whole repository (tests included); mypy the program, the engine and the pack
-LINT_PATHS := $(wildcard components offline policy) __main__.py
+# ruff lints the whole repository (tests included); mypy the program, the engine, the pack and the functions
+LINT_PATHS := $(wildcard components offline policy functions) __main__.py
 
 lint: install-dev
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

@@ -10,10 +10,11 @@ from components.common import StackContext
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.frontend import Frontend, FrontendArgs
-from components.network import Network, NetworkArgs
+from components.network import LoadBalancerPath, Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security import Security, SecurityArgs
+from components.security_findings import SecurityFindings, SecurityFindingsArgs
 from components.settings import load_settings
 
 settings = load_settings()
@@ -60,6 +61,13 @@ network = Network(
         settings=settings.network,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
+        api_path=LoadBalancerPath(
+            listener_port=settings.api.listener_port,
+            container_port=settings.api.port,
+            cloudfront_prefix_list_id=settings.api.cloudfront_prefix_list_id,
+        )
+        if settings.api.platform == "ecs"
+        else None,
     ),
     components,
 )
@@ -96,8 +104,10 @@ api = Api(
         settings=settings.api,
         repository=registry.api,
         database=database.connection,
+        vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
         app_security_group_id=network.app_security_group_id,
+        load_balancer_security_group_id=network.load_balancer_security_group_id,
         data_key=encryption.data,
         logs_key=encryption.logs,
         log_retention_days=settings.observability.log_retention_days,
@@ -117,6 +127,31 @@ security = Security(
     ),
     components,
 )
+
+# The aggregation point of findings: in a single account the baseline owner (organization mode: the administrator).
+findings = None
+if settings.security.account_baseline:
+    assert security.findings_rule is not None and security.audit_bucket_name is not None
+    assert security.audit_bucket_arn is not None and security.conformance_pack_name is not None
+    findings = SecurityFindings(
+        f"{prefix}-findings",
+        SecurityFindingsArgs(
+            ctx=ctx,
+            settings=settings.findings,
+            linked_regions=(),  # the regions of security.regions other than the home region, once they exist
+            findings_rule=security.findings_rule,
+            topics=alerting.topics,
+            data_key=encryption.data,
+            messaging_key=encryption.messaging,
+            logs_key=encryption.logs,
+            audit_key=encryption.audit,
+            audit_bucket_name=security.audit_bucket_name,
+            audit_bucket_arn=security.audit_bucket_arn,
+            conformance_pack_name=security.conformance_pack_name,
+            log_retention_days=settings.observability.log_retention_days,
+        ),
+        components,
+    )
 
 frontend = Frontend(
     f"{prefix}-web",
@@ -171,11 +206,29 @@ pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
-pulumi.export("apiUrl", api.url)
+if settings.api.platform == "ecs":
+    # the load balancer is internal: the API's address is CloudFront's /api/* behaviour
+    pulumi.export("apiUrl", pulumi.Output.concat(frontend.url, "/api"))
+    pulumi.export("apiOriginUrl", api.url)
+    pulumi.export("ecsClusterName", api.ecs_cluster_name)
+    pulumi.export("ecsServiceName", api.ecs_service_name)
+    pulumi.export("loadBalancerArn", api.load_balancer_arn)
+    pulumi.export("vpcOriginId", api.vpc_origin_id)
+else:
+    pulumi.export("apiUrl", api.url)
 if settings.security.account_baseline:
     pulumi.export("trailArn", security.trail_arn)
     pulumi.export("auditBucketName", security.audit_bucket_name)
     pulumi.export("securityHubStandards", security.standards_arns)
+if findings is not None:
+    pulumi.export("securityHubV2Arn", findings.hub_arn)
+    pulumi.export("complianceReportFunction", findings.report.function_name)
+    pulumi.export("conformancePackName", security.conformance_pack_name)
+    if findings.connector_auth_url is not None:
+        pulumi.export("securityConnectorAuthUrl", findings.connector_auth_url)
+    if findings.webhook_destination_arn is not None:
+        pulumi.export("findingsWebhookDestinationArn", findings.webhook_destination_arn)
+        pulumi.export("findingsDeadLetterQueueUrl", findings.dead_letter_queue_url)
 pulumi.export("frontendUrl", frontend.url)
 pulumi.export("distributionId", frontend.distribution_id)
 pulumi.export("webAclArn", frontend.web_acl_arn)

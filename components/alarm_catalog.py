@@ -77,6 +77,9 @@ class AlarmSpec:
     datapoints: int = 2
     missing: str = "notBreaching"
     platform: Optional[str] = None  # api entries: the platform they apply to
+    # ecs api entries: "service" (ClusterName + ServiceName), "load_balancer" (LoadBalancer) or "target_group"
+    # (LoadBalancer + TargetGroup)
+    dimensions: str = "service"
     needs_readers: bool = False  # only when the cluster has reader instances
     per_nat_gateway: bool = False  # one alarm per NAT gateway
     scale: Optional[str] = None  # "max_capacity" (ACUs) | "max_instances": threshold x that setting
@@ -164,24 +167,73 @@ CATALOG: tuple[AlarmSpec, ...] = (
         "The API runs at api.maxInstances: it cannot scale out further. Raise maxInstances or find the load.",
         platform="apprunner", scale="max_instances",
     ),
-    # ---- API on ECS Express Mode (AWS/ECS and ECS/ContainerInsights, ClusterName + ServiceName) --------------
+    # ---- API on ECS Fargate behind its internal ALB -----------------------------------------------------------
+    # AWS/ApplicationELB (LoadBalancer, or LoadBalancer + TargetGroup), AWS/ECS and ECS/ContainerInsights
+    # (ClusterName + ServiceName)
+    AlarmSpec(
+        "api-elb-5xx-rate", "api", "AWS/ApplicationELB", "Elb5xxRate", "Sum", Threshold(10, 5), GT, "Percent",
+        "critical",
+        "The load balancer itself answers 5xx (no healthy target, target timeouts or refused connections): "
+        "100 x HTTPCode_ELB_5XX_Count / RequestCount. Check the unhealthy-hosts alarm and the task logs.",
+        platform="ecs", dimensions="load_balancer",
+        expression="100 * FILL(errors, 0) / requests",
+        inputs=(MetricInput("errors", "HTTPCode_ELB_5XX_Count", "Sum"), MetricInput("requests", "RequestCount", "Sum")),
+    ),
+    AlarmSpec(
+        "api-target-5xx-rate", "api", "AWS/ApplicationELB", "Target5xxRate", "Sum", Threshold(10, 5), GT, "Percent",
+        "critical",
+        "More than the threshold share of API requests fail with 5xx from the tasks: 100 x HTTPCode_Target_5XX_Count "
+        "/ RequestCount. Saved query 'api-5xx-by-path' shows which routes.",
+        platform="ecs", dimensions="target_group",
+        expression="100 * FILL(errors, 0) / requests",
+        inputs=(MetricInput("errors", "HTTPCode_Target_5XX_Count", "Sum"), MetricInput("requests", "RequestCount", "Sum")),
+    ),
+    AlarmSpec(
+        "api-target-latency-p99", "api", "AWS/ApplicationELB", "TargetResponseTime", "p99", Threshold(3, 2), GT,
+        "Seconds", "critical",
+        "The slowest 1% of API requests are too slow at the tasks. Check the X-Ray group's insights and the "
+        "database alarms.",
+        platform="ecs", dimensions="target_group",
+    ),
+    AlarmSpec(
+        "api-unhealthy-hosts", "api", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", Threshold(0, 0), GT,
+        "Count", "critical",
+        "A task fails the load balancer's health check (api.healthCheckPath). The deployment circuit breaker rolls a "
+        "bad release back; otherwise check the task logs.",
+        platform="ecs", dimensions="target_group",
+    ),
+    AlarmSpec(
+        "api-rejected-connections", "api", "AWS/ApplicationELB", "RejectedConnectionCount", "Sum", Threshold(0, 0), GT,
+        "Count", "warning",
+        "The load balancer rejected connections because it reached its maximum (scaling lags a traffic spike).",
+        platform="ecs", dimensions="load_balancer",
+    ),
+    AlarmSpec(
+        "api-ecs-tasks-below-desired", "api", "ECS/ContainerInsights", "TasksBelowDesired", "Maximum", Threshold(0, 0),
+        GT, "Count", "critical",
+        "Fewer API tasks run than the service wants (DesiredTaskCount - RunningTaskCount): tasks crash on start, "
+        "cannot pull the image or cannot get capacity. The service's events say why.",
+        platform="ecs",
+        expression="FILL(desired, 0) - FILL(running, 0)",
+        inputs=(MetricInput("desired", "DesiredTaskCount", "Maximum"), MetricInput("running", "RunningTaskCount", "Minimum")),
+    ),
     AlarmSpec(
         "api-ecs-cpu", "api", "AWS/ECS", "CPUUtilization", "Average", Threshold(90, 80), GT, "Percent", "critical",
-        "API tasks are CPU-bound. Raise api.maxInstances or the task size.",
-        platform="ecs-express",
+        "API tasks are CPU-bound although scaling tracks CPU: they run at api.maxInstances or cannot scale. Raise "
+        "api.maxInstances or the task size.",
+        platform="ecs",
     ),
     AlarmSpec(
         "api-ecs-memory", "api", "AWS/ECS", "MemoryUtilization", "Average", Threshold(90, 80), GT, "Percent",
         "critical",
         "API tasks are close to their memory limit (out-of-memory kills follow).",
-        platform="ecs-express",
+        platform="ecs",
     ),
     AlarmSpec(
         "api-ecs-tasks-at-max", "api", "ECS/ContainerInsights", "RunningTaskCount", "Maximum", Threshold(1, 1), GTE,
         "Count", "warning",
-        "The API runs at api.maxInstances tasks: it cannot scale out further (needs Container Insights on the "
-        "cluster).",
-        platform="ecs-express", scale="max_instances",
+        "The API runs at api.maxInstances tasks: it cannot scale out further (Container Insights metric).",
+        platform="ecs", scale="max_instances",
     ),
     # ---- CloudFront (AWS/CloudFront in us-east-1, DistributionId + Region=Global) ----------------------------
     AlarmSpec(

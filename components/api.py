@@ -1,17 +1,17 @@
-"""Api: the backend service, on App Runner (`api.platform: apprunner`) or on Amazon ECS Express Mode
-(`api.platform: ecs-express`), pulling its image from the Registry's `api` repository.
+"""Api: the backend service, on ECS Fargate behind an internal load balancer that only CloudFront reaches
+(`api.platform: ecs`, the default; components/api_ecs.py) or on App Runner (`api.platform: apprunner`, only for
+accounts that already use App Runner: it is closed to new customers since 2026-04-30). The image comes from the
+Registry's `api` repository.
 
 Both platforms get the same application grants (read the database secret, decrypt it through Secrets Manager,
 write X-Ray traces), run in the private subnets with the application security group, receive the same
 environment, and export the same views (`origin` for the frontend, `targets` for observability).
 
-Only CloudFront may reach the API. A pulumi-random secret is the value of the `X-Origin-Verify` header that
-CloudFront adds to origin requests (the Frontend wires it from `origin`).
-- apprunner: a REGIONAL WAF web ACL on the service blocks every request without that exact header, then runs
-  AWS managed rule groups; it logs to `aws-waf-logs-*` with the header redacted.
-- ecs-express: Express Mode creates and owns the load balancer, and the provider exposes neither its ARN nor
-  its listener, so no web ACL can be associated from this program. The secret is still handed to the app
-  (`ORIGIN_VERIFY_SECRET`), which must reject requests without the header; docs/api.md records the limit.
+Only CloudFront reaches the API. A pulumi-random secret is the value of the `X-Origin-Verify` header that
+CloudFront adds to origin requests (the Frontend wires it from `origin`). A REGIONAL WAF web ACL on the load
+balancer (ecs) or the service (apprunner) blocks every request without that exact header, then runs AWS managed
+rule groups; it logs to `aws-waf-logs-*` with the header redacted. On ecs the header is defence in depth: the
+load balancer is internal and its security group admits only CloudFront's VPC-origin traffic.
 
 The ECR repository policy that grants pull to this component's roles lives here (a child of this component):
 the roles are created here and the Registry has to exist before them, so creating it in the Registry would be
@@ -21,12 +21,13 @@ a dependency cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from . import api_ecs
 from .common import (
     ApiOrigin,
     ApiTargets,
@@ -36,10 +37,8 @@ from .common import (
     Statement,
     allow,
     child,
-    log_group,
     policy_json,
     service_role,
-    service_trust,
     waf_logging,
 )
 from .encryption import KeyRef
@@ -49,10 +48,11 @@ from .settings import ApiSettings
 COMPONENT = "api"
 VERIFY_HEADER = "X-Origin-Verify"
 APPRUNNER = "apprunner"
-ECS_EXPRESS = "ecs-express"
+ECS = "ecs"
 
 PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
-# X-Ray has no resource-level permissions for these (Service Authorization Reference), so Resource is "*".
+# What an SDK or the ADOT collector's awsxray exporter calls to send traces and follow sampling rules. X-Ray has no
+# resource-level permissions for these (Service Authorization Reference), so Resource is "*".
 XRAY_WRITE = (
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
@@ -60,9 +60,9 @@ XRAY_WRITE = (
     "xray:GetSamplingTargets",
     "xray:GetSamplingStatisticSummaries",
 )
-INFRASTRUCTURE_POLICY = "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
 # Managed rule groups after the origin check: OWASP-style common rules, known bad inputs, Amazon IP reputation.
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList")
+RATE_LIMIT_PRIORITY = 10  # after the origin check (0) and the managed groups (1-3), whose priorities stay as they are
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,10 @@ class ApiArgs:
     settings: ApiSettings
     repository: RepositoryRef
     database: DatabaseConnection
+    vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
-    app_security_group_id: pulumi.Input[str]
+    app_security_group_id: pulumi.Input[str]  # the tasks (ecs) or the VPC connector (apprunner)
+    load_balancer_security_group_id: Optional[pulumi.Input[str]]  # ecs: the internal ALB's group
     data_key: KeyRef  # App Runner service encryption
     logs_key: KeyRef  # WAF and container log groups
     log_retention_days: int
@@ -86,20 +88,20 @@ def image_reference(settings: ApiSettings, repository_url: pulumi.Output[str]) -
     return pulumi.Output.concat(repository_url, separator, settings.image)
 
 
-def _https(host_or_url: str) -> str:
-    host = host_or_url.split("://", 1)[-1].rstrip("/")
-    return f"https://{host}"
-
-
 class Api(pulumi.ComponentResource):
-    url: pulumi.Output[str]
+    url: pulumi.Output[str]  # the origin's own URL (ecs: inside the VPC only); users go through CloudFront
     origin: ApiOrigin
     targets: ApiTargets
     pull_role_arn: pulumi.Output[str]  # the only principal the repository policy lets pull
+    # ecs only (None on apprunner): what the deploy workflow and operators address
+    ecs_cluster_name: Optional[pulumi.Output[str]] = None
+    ecs_service_name: Optional[pulumi.Output[str]] = None
+    load_balancer_arn: Optional[pulumi.Output[str]] = None
+    vpc_origin_id: Optional[pulumi.Output[str]] = None
 
     def __init__(self, name: str, args: ApiArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Api", name, None, opts)
-        self._args, self._name = args, name
+        self.args, self.resource_name = args, name
         ctx, cfg = args.ctx, args.settings
 
         self._secret = random.RandomPassword(
@@ -108,8 +110,8 @@ class Api(pulumi.ComponentResource):
             special=False,  # sent as an HTTP header value and matched byte for byte
             opts=child(self),
         )
-        self._image = image_reference(cfg, args.repository.url)
-        self._environment: dict[str, pulumi.Input[str]] = {
+        self.image = image_reference(cfg, args.repository.url)
+        self.environment: dict[str, pulumi.Input[str]] = {
             "DB_HOST": args.database.endpoint,
             "DB_READER_HOST": args.database.reader_endpoint,
             "DB_PORT": str(args.database.port),
@@ -119,12 +121,28 @@ class Api(pulumi.ComponentResource):
             "ORIGIN_VERIFY_HEADER": VERIFY_HEADER,
         }
 
+        https_inside_vpc = True
+        vpc_origin_id: Optional[pulumi.Output[str]] = None
         if cfg.platform == APPRUNNER:
             domain, puller, targets = self._apprunner()
             pull_actions = [*PULL_ACTIONS, "ecr:DescribeImages"]
         else:
-            domain, puller, targets = self._ecs_express()
-            pull_actions = list(PULL_ACTIONS)
+            ecs = api_ecs.build(self)
+            domain, puller, pull_actions = ecs.domain, ecs.execution_role, list(PULL_ACTIONS)
+            https_inside_vpc, vpc_origin_id = bool(cfg.domain), ecs.vpc_origin.id
+            targets = dict(
+                platform=ECS,
+                health_check_path=cfg.health_check_path,
+                max_instances=cfg.max_instances,
+                ecs_cluster_name=ecs.cluster.name,
+                ecs_service_name=ecs.service.name,
+                load_balancer_arn_suffix=ecs.load_balancer.arn_suffix,
+                target_group_arn_suffix=ecs.target_group.arn_suffix,
+                trace_service_name=api_ecs.trace_service_name(ctx),
+                log_group_names=(ecs.log_group.name,),
+            )
+            self.ecs_cluster_name, self.ecs_service_name = ecs.cluster.name, ecs.service.name
+            self.load_balancer_arn, self.vpc_origin_id = ecs.load_balancer.arn, vpc_origin_id
 
         aws.ecr.RepositoryPolicy(
             f"{name}-pull",
@@ -135,24 +153,32 @@ class Api(pulumi.ComponentResource):
             opts=child(self),
         )
 
-        self.url = domain.apply(_https)
+        scheme = "https://" if https_inside_vpc else "http://"
+        host = domain.apply(lambda d: d.split("://", 1)[-1].rstrip("/"))
+        self.url = pulumi.Output.concat(scheme, host)
         self.origin = ApiOrigin(
-            domain=domain.apply(lambda d: d.split("://", 1)[-1].rstrip("/")),
+            domain=host,
             url=self.url,
             verify_header_name=VERIFY_HEADER,
             verify_header_value=pulumi.Output.secret(self._secret.result),
+            vpc_origin_id=vpc_origin_id,
+            https_inside_vpc=https_inside_vpc,
         )
         self.targets = ApiTargets(url=self.url, **targets)
         self.pull_role_arn = puller.arn
-        self.register_outputs({"apiUrl": self.url, "pullRoleArn": self.pull_role_arn})
+        outputs: dict[str, Any] = {"originUrl": self.url, "pullRoleArn": self.pull_role_arn}
+        if cfg.platform == ECS:
+            outputs.update(ecsClusterName=self.ecs_cluster_name, ecsServiceName=self.ecs_service_name,
+                           loadBalancerArn=self.load_balancer_arn, vpcOriginId=self.vpc_origin_id)
+        self.register_outputs(outputs)
 
     # ----------------------------------------------------------------------------------------------
     # Shared grants
     # ----------------------------------------------------------------------------------------------
 
-    def _secret_statements(self) -> list[Statement]:
+    def secret_statements(self) -> list[Statement]:
         """Read the database secret and decrypt it, only through Secrets Manager."""
-        args = self._args
+        args = self.args
         return [
             allow("ReadDatabaseSecret", ["secretsmanager:GetSecretValue"], args.database.secret_arn),
             allow(
@@ -163,13 +189,13 @@ class Api(pulumi.ComponentResource):
             ),
         ]
 
-    def _app_statements(self) -> list[Statement]:
+    def app_statements(self) -> list[Statement]:
         """What the application itself may do: the database secret and X-Ray traces."""
-        return [*self._secret_statements(), allow("WriteTraces", list(XRAY_WRITE), "*")]
+        return [*self.secret_statements(), allow("WriteTraces", list(XRAY_WRITE), "*")]
 
-    def _pull_statements(self) -> list[Statement]:
+    def pull_statements(self) -> list[Statement]:
         return [
-            allow("PullApiImage", list(PULL_ACTIONS), self._args.repository.arn),
+            allow("PullApiImage", list(PULL_ACTIONS), self.args.repository.arn),
             # GetAuthorizationToken has no resource-level permissions.
             allow("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
         ]
@@ -179,7 +205,7 @@ class Api(pulumi.ComponentResource):
     # ----------------------------------------------------------------------------------------------
 
     def _apprunner(self) -> tuple[pulumi.Output[str], ServiceRole, dict]:
-        args, name = self._args, self._name
+        args, name = self.args, self.resource_name
         ctx, cfg = args.ctx, args.settings
 
         access_role = service_role(
@@ -190,7 +216,7 @@ class Api(pulumi.ComponentResource):
             services=["build.apprunner.amazonaws.com"],
             description="App Runner pulls the API image from its ECR repository",
             statements=[
-                *self._pull_statements(),
+                *self.pull_statements(),
                 # App Runner reads image metadata to resolve the tag it deploys.
                 allow("DescribeApiImages", ["ecr:DescribeImages"], args.repository.arn),
             ],
@@ -202,7 +228,7 @@ class Api(pulumi.ComponentResource):
             self,
             services=["tasks.apprunner.amazonaws.com"],
             description="The API application on App Runner: database secret and X-Ray only",
-            statements=self._app_statements(),
+            statements=self.app_statements(),
         )
         # App Runner requires explicit names (4-32 characters for these three). Re-creating a connector or
         # configuration under the same name adds a revision, so its replacement stays create-before-delete.
@@ -237,11 +263,11 @@ class Api(pulumi.ComponentResource):
             service_name=short_name,
             source_configuration=aws.apprunner.ServiceSourceConfigurationArgs(
                 image_repository=aws.apprunner.ServiceSourceConfigurationImageRepositoryArgs(
-                    image_identifier=self._image,
+                    image_identifier=self.image,
                     image_repository_type="ECR" if private else "ECR_PUBLIC",
                     image_configuration=aws.apprunner.ServiceSourceConfigurationImageRepositoryImageConfigurationArgs(
                         port=str(cfg.port),
-                        runtime_environment_variables=self._environment,
+                        runtime_environment_variables=self.environment,
                         # the whole RDS secret JSON (username, password) in one variable; by ARN, not by name
                         runtime_environment_secrets={"DB_SECRET": args.database.secret_arn},
                     ),
@@ -282,7 +308,8 @@ class Api(pulumi.ComponentResource):
                 custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m", delete="30m"),
             ),
         )
-        self._web_acl(service)
+        acl = self.web_acl()
+        aws.wafv2.WebAclAssociation(f"{name}-waf-service", resource_arn=service.arn, web_acl_arn=acl.arn, opts=child(acl))
         targets = dict(
             platform=APPRUNNER,
             health_check_path=cfg.health_check_path,
@@ -292,8 +319,10 @@ class Api(pulumi.ComponentResource):
         )
         return service.service_url, access_role, targets
 
-    def _web_acl(self, service: aws.apprunner.Service) -> None:
-        args, name = self._args, self._name
+    def web_acl(self, rate_limit: Optional[int] = None) -> aws.wafv2.WebAcl:
+        """The REGIONAL web ACL in front of the API: the origin-verify header check, then (ecs) a per-viewer rate
+        limit, then AWS managed rule groups; logged with the secret header redacted."""
+        args, name = self.args, self.resource_name
         ctx = args.ctx
         metric = f"{ctx.name_prefix}-api"
 
@@ -326,6 +355,29 @@ class Api(pulumi.ComponentResource):
             ),
             visibility_config=visibility(f"{metric}-origin-check"),
         )
+        rules = [origin_check]
+        if rate_limit is not None:
+            # Every request arrives from CloudFront, so the client is the first X-Forwarded-For address (CloudFront
+            # appends the viewer's). A client can put its own value first: the edge web ACL's per-IP limit is the
+            # binding one, this is the backstop for traffic that reaches the origin.
+            rules.append(
+                aws.wafv2.WebAclRuleArgs(
+                    name="rate-limit-per-viewer",
+                    priority=RATE_LIMIT_PRIORITY,
+                    action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
+                    statement=aws.wafv2.WebAclRuleStatementArgs(
+                        rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+                            limit=rate_limit,
+                            evaluation_window_sec=300,
+                            aggregate_key_type="FORWARDED_IP",
+                            forwarded_ip_config=aws.wafv2.WebAclRuleStatementRateBasedStatementForwardedIpConfigArgs(
+                                header_name="X-Forwarded-For", fallback_behavior="MATCH"
+                            ),
+                        )
+                    ),
+                    visibility_config=visibility(f"{metric}-rate-limit"),
+                )
+            )
         managed = [
             aws.wafv2.WebAclRuleArgs(
                 name=group,
@@ -345,146 +397,14 @@ class Api(pulumi.ComponentResource):
             scope="REGIONAL",
             description="API origin: only CloudFront with the origin secret header, then AWS managed rules",
             default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
-            rules=[origin_check, *managed],
+            rules=[*rules, *managed],
             visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
                 cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
             ),
             tags=ctx.tags(COMPONENT),
             opts=child(self),
         )
-        aws.wafv2.WebAclAssociation(f"{name}-waf-service", resource_arn=service.arn, web_acl_arn=acl.arn, opts=child(acl))
         # the origin secret must not end up in the logs either
         waf_logging(name, ctx, COMPONENT, self, acl=acl, suffix="api", kms_key_arn=args.logs_key.arn,
                     retention_days=args.log_retention_days, redact=[VERIFY_HEADER.lower()])
-
-    # ----------------------------------------------------------------------------------------------
-    # ECS Express Mode
-    # ----------------------------------------------------------------------------------------------
-
-    def _ecs_express(self) -> tuple[pulumi.Output[str], ServiceRole, dict]:
-        args, name = self._args, self._name
-        ctx, cfg = args.ctx, args.settings
-
-        cluster = aws.ecs.Cluster(
-            f"{name}-cluster",
-            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enhanced")],
-            tags=ctx.tags(COMPONENT),
-            opts=child(self),
-        )
-        logs = log_group(
-            f"{name}-logs", ctx, COMPONENT, self, retention_days=args.log_retention_days, kms_key_arn=args.logs_key.arn
-        )
-        task_trust = service_trust(ctx, ["ecs-tasks.amazonaws.com"], ctx.arn("ecs", "*"))
-        # The header value rotates with the program (a new random value updates CloudFront's header and this
-        # parameter in one `pulumi up`), not through Secrets Manager rotation: an SSM SecureString under the data
-        # key, which ECS injects like a secret, holds it.
-        origin_secret = aws.ssm.Parameter(
-            f"{name}-origin-verify",
-            type="SecureString",
-            key_id=args.data_key.arn,
-            value=self._secret.result,
-            description="Value of the X-Origin-Verify header CloudFront adds to API requests",
-            tags=ctx.tags(COMPONENT),
-            opts=child(self),
-        )
-        execution_role = service_role(
-            f"{name}-execution",
-            ctx,
-            COMPONENT,
-            self,
-            services=["ecs-tasks.amazonaws.com"],
-            trust_policy=task_trust,
-            description="ECS starts the API tasks: image pull, container logs, database secret injection",
-            statements=[
-                *self._pull_statements(),
-                allow("ContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], pulumi.Output.concat(logs.arn, ":log-stream:*")),
-                *self._secret_statements(),
-                allow("ReadOriginSecret", ["ssm:GetParameters"], origin_secret.arn),
-                allow(
-                    "DecryptOriginSecret",
-                    ["kms:Decrypt"],
-                    args.data_key.arn,
-                    Condition={"StringEquals": {"kms:ViaService": f"ssm.{ctx.region}.amazonaws.com"}},
-                ),
-            ],
-        )
-        task_role = service_role(
-            f"{name}-task",
-            ctx,
-            COMPONENT,
-            self,
-            services=["ecs-tasks.amazonaws.com"],
-            trust_policy=task_trust,
-            description="The API application on ECS: database secret and X-Ray only",
-            statements=self._app_statements(),
-        )
-        infrastructure_role = service_role(
-            f"{name}-infrastructure",
-            ctx,
-            COMPONENT,
-            self,
-            services=["ecs.amazonaws.com"],
-            description="ECS Express Mode manages the service's load balancer, security groups, certificate and scaling",
-            managed_policy_arns=[f"arn:{ctx.partition}:iam::aws:policy/{INFRASTRUCTURE_POLICY}"],
-        )
-        secret = args.database.secret_arn
-        service = aws.ecs.ExpressGatewayService(
-            f"{name}-svc",
-            cluster=cluster.name,
-            cpu=str(cfg.cpu),
-            memory=str(cfg.memory),
-            execution_role_arn=execution_role.arn,
-            infrastructure_role_arn=infrastructure_role.arn,
-            task_role_arn=task_role.arn,
-            health_check_path=cfg.health_check_path,
-            network_configurations=[
-                aws.ecs.ExpressGatewayServiceNetworkConfigurationArgs(
-                    subnets=args.private_subnet_ids, security_groups=[args.app_security_group_id]
-                )
-            ],
-            primary_container=aws.ecs.ExpressGatewayServicePrimaryContainerArgs(
-                image=self._image,
-                container_port=cfg.port,
-                environments=[
-                    aws.ecs.ExpressGatewayServicePrimaryContainerEnvironmentArgs(name=key, value=value)
-                    for key, value in self._environment.items()
-                ],
-                # ECS picks single JSON keys out of the RDS-managed secret: <arn>:<json-key>:<stage>:<version>
-                secrets=[
-                    aws.ecs.ExpressGatewayServicePrimaryContainerSecretArgs(
-                        name="DB_PASSWORD", value_from=pulumi.Output.concat(secret, ":password::")
-                    ),
-                    # the app rejects requests without this header value (no web ACL can be attached here)
-                    aws.ecs.ExpressGatewayServicePrimaryContainerSecretArgs(
-                        name="ORIGIN_VERIFY_SECRET", value_from=origin_secret.arn
-                    ),
-                ],
-                aws_logs_configurations=[
-                    aws.ecs.ExpressGatewayServicePrimaryContainerAwsLogsConfigurationArgs(log_group=logs.name, log_stream_prefix="api")
-                ],
-            ),
-            scaling_targets=[
-                aws.ecs.ExpressGatewayServiceScalingTargetArgs(
-                    auto_scaling_metric="REQUEST_COUNT_PER_TARGET",
-                    # App Runner's concurrency bound, as requests per task per minute
-                    auto_scaling_target_value=cfg.max_concurrency * 60,
-                    min_task_count=cfg.min_instances,
-                    max_task_count=cfg.max_instances,
-                )
-            ],
-            wait_for_steady_state=True,
-            tags=ctx.tags(COMPONENT),
-            # the provider's note: policies must outlive the service, or deletion hangs in DRAINING
-            # the roles' policies outlive the service on delete (else it hangs in DRAINING: provider docs)
-            opts=child(self, depends_on=[*execution_role.ready, *task_role.ready, *infrastructure_role.ready]),
-        )
-        endpoint = service.ingress_paths.apply(lambda paths: paths[0].endpoint if paths else "")
-        targets = dict(
-            platform=ECS_EXPRESS,
-            health_check_path=cfg.health_check_path,
-            max_instances=cfg.max_instances,
-            ecs_cluster_name=cluster.name,
-            ecs_service_name=service.service_name,
-            log_group_names=(logs.name,),
-        )
-        return endpoint, execution_role, targets
+        return acl

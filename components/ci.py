@@ -2,7 +2,8 @@
 
 - `iam.OpenIdConnectProvider` for `token.actions.githubusercontent.com` (audience `sts.amazonaws.com`). It is an
   account singleton, so exactly one stack per account sets `ci.githubRepository` (prod here).
-- a preview role, trusted only for pull-request workflows of that repository: `ReadOnlyAccess`, plus what a
+- a preview role, trusted only for pull-request workflows of that repository and for the daily drift check (jobs in
+  the `drift` GitHub environment, .github/workflows/drift.yml): `ReadOnlyAccess`, plus what a
   preview writes (the stack lock of a DIY S3 backend) and decrypts (an awskms:// secrets provider).
 - a deploy role, trusted only for pushes to the deploy branch (dev) and for jobs in the protected GitHub
   environment (prod): `PowerUserAccess` + `IAMReadOnlyAccess` + IAM writes scoped to this project's role and
@@ -27,6 +28,7 @@ from .common import StackContext, Statement, allow, child, policy_json, service_
 from .settings import CiSettings
 
 COMPONENT = "ci"
+DRIFT_ENVIRONMENT = "drift"  # GitHub environment of the scheduled drift check (read-only preview role)
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 DEPLOY_SESSION_SECONDS = 7200  # a prod update with Aurora and CloudFront can outlast one hour
@@ -77,10 +79,10 @@ class CiArgs:
     settings: CiSettings  # github_repository is set (the component exists only then)
 
 
-def subjects(settings: CiSettings) -> tuple[str, tuple[str, ...]]:
-    """(preview subject, deploy subjects) of GitHub's OIDC token for the configured repository."""
+def subjects(settings: CiSettings) -> tuple[list[str], tuple[str, ...]]:
+    """(preview subjects, deploy subjects) of GitHub's OIDC token for the configured repository."""
     repo = f"repo:{settings.github_repository}"
-    return f"{repo}:pull_request", (
+    return [f"{repo}:pull_request", f"{repo}:environment:{DRIFT_ENVIRONMENT}"], (
         f"{repo}:ref:refs/heads/{settings.deploy_branch}",
         f"{repo}:environment:{settings.prod_environment}",
     )
@@ -112,7 +114,7 @@ class Ci(pulumi.ComponentResource):
             raise ValueError("Ci needs ci.githubRepository; construct it only when the setting is present")
         super().__init__("vitality:platform:Ci", name, None, opts)
         ctx, cfg = args.ctx, args.settings
-        preview_subject, deploy_subjects = subjects(cfg)
+        preview_subjects, deploy_subjects = subjects(cfg)
 
         # Thumbprints are optional in pulumi-aws v7: IAM validates GitHub's certificate against its own trusted CAs.
         provider = aws.iam.OpenIdConnectProvider(
@@ -130,7 +132,7 @@ class Ci(pulumi.ComponentResource):
             COMPONENT,
             self,
             services=(),
-            trust_policy=_github_trust(provider.arn, preview_subject),
+            trust_policy=_github_trust(provider.arn, preview_subjects),
             managed_policy_arns=(f"arn:{ctx.partition}:iam::aws:policy/ReadOnlyAccess",),
             statements=self._backend_statements(ctx, cfg),
             description=f"GitHub Actions pull-request previews of {cfg.github_repository} (read-only)",

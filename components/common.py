@@ -149,6 +149,7 @@ def kms_key(
     alias: str,
     statements: Optional[Sequence[Statement]],
     region: Optional[str] = None,
+    extra_tags: Optional[Mapping[str, str]] = None,
 ) -> aws.kms.Key:
     """A symmetric customer-managed key with an alias: yearly rotation, 30-day deletion window, the policy
     lock-out check on, protected in prod. `statements` follow account administration in the key policy; pass
@@ -164,7 +165,7 @@ def kms_key(
         bypass_policy_lockout_safety_check=False,
         policy=None if statements is None else policy_json([account_administration(ctx), *statements]),
         region=region,
-        tags=ctx.tags(component, DataDomain=domain),
+        tags=ctx.tags(component, DataDomain=domain, **(extra_tags or {})),
         opts=child(parent, protect=ctx.protect),
     )
     aws.kms.Alias(name, name=alias, target_key_id=key.key_id, region=region, opts=child(key))
@@ -586,6 +587,16 @@ def metric_alarm(
     )
 
 
+def validation_field(value: Optional[str], field: str) -> str:
+    """A field of an ACM DNS validation option: ACM always fills in the record it asks for (the SDK types it optional).
+
+    During a preview of a new certificate the options are unknown and this does not run.
+    """
+    if value is None:
+        raise ValueError(f"ACM returned a DNS validation option without {field}")
+    return value
+
+
 # --------------------------------------------------------------------------------------------------
 # Typed views one component hands to another (a component never looks another up by name)
 # --------------------------------------------------------------------------------------------------
@@ -613,6 +624,9 @@ class ApiOrigin:
     url: pulumi.Output[str]  # https://<domain>
     verify_header_name: str
     verify_header_value: pulumi.Output[str]  # secret (pulumi-random)
+    # ecs: the CloudFront VPC origin of the internal load balancer, and whether its hop inside the VPC is HTTPS
+    vpc_origin_id: Optional[pulumi.Output[str]] = None
+    https_inside_vpc: bool = True
 
 
 @dataclass(frozen=True)
@@ -629,7 +643,7 @@ class DatabaseTargets:
 class ApiTargets:
     """What observability needs to watch the API, for either platform."""
 
-    platform: str  # "apprunner" | "ecs-express"
+    platform: str  # "ecs" | "apprunner"
     url: pulumi.Output[str]
     health_check_path: str
     max_instances: int
@@ -637,6 +651,10 @@ class ApiTargets:
     apprunner_service_id: Optional[pulumi.Output[str]] = None
     ecs_cluster_name: Optional[pulumi.Output[str]] = None
     ecs_service_name: Optional[pulumi.Output[str]] = None
+    # CloudWatch dimensions of the internal ALB and its target group (app/<name>/<id>, targetgroup/<name>/<id>)
+    load_balancer_arn_suffix: Optional[pulumi.Output[str]] = None
+    target_group_arn_suffix: Optional[pulumi.Output[str]] = None
+    trace_service_name: Optional[str] = None  # ecs: OTEL_SERVICE_NAME, the service name X-Ray shows
     log_group_names: tuple[pulumi.Output[str], ...] = ()
 
 

@@ -2,7 +2,7 @@
 
 | domain    | encrypts                                                        | service principals in the key policy |
 |-----------|-----------------------------------------------------------------|--------------------------------------|
-| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray | none: services act through grants of the calling principal (IAM) |
+| data      | Aurora storage, the RDS master secret, Performance Insights, ECR, App Runner, backups, X-Ray, the findings webhook credential and connector | none: services act through grants of the calling principal (IAM) |
 | logs      | every CloudWatch log group in the home region                   | logs.<region>, scoped to this account's log groups |
 | audit     | CloudTrail logs, AWS Config snapshots, the audit bucket          | CloudTrail (this trail only), Config (this account) |
 | messaging | the SNS alerting topics                                         | CloudWatch, EventBridge, RDS events, Budgets, Backup (this account) |
@@ -25,6 +25,10 @@ COMPONENT = "encryption"
 DOMAINS = ("data", "logs", "audit", "messaging")
 
 # Publishers allowed to use the messaging key (they encrypt into the SNS alerting topics).
+# EventBridge encrypts a connection's credential (the findings webhook) only with a key tagged so ("Encrypting
+# EventBridge connection authorization with AWS KMS keys"); the caller's IAM permissions do the rest.
+DATA_KEY_TAGS = {"EventBridgeApiDestinations": "true"}
+
 MESSAGING_PUBLISHERS = (
     "cloudwatch.amazonaws.com",
     "events.amazonaws.com",
@@ -93,7 +97,8 @@ class Encryption(pulumi.ComponentResource):
         ctx = self._ctx
         alias = f"alias/{ctx.name_prefix}-{domain}"
         key = kms_key(f"{self._prefix}-{domain}", ctx, COMPONENT, self, domain=domain, description=description,
-                      alias=alias, statements=statements, region=region)
+                      alias=alias, statements=statements, region=region,
+                      extra_tags=DATA_KEY_TAGS if domain == "data" else None)
         return KeyRef(arn=key.arn, id=key.key_id, alias=alias, region=region or ctx.region)
 
 

@@ -4,7 +4,7 @@
 |---|---|---|
 | site bucket | stack region | private (BPA x4, no ACLs), SSE-KMS with a dedicated key only this distribution may use to decrypt, versioned, read only through OAC by this distribution |
 | log bucket | stack region | S3 server access logs of the site bucket and CloudFront access logs (v2 log delivery); SSE-S3 because S3 server access logging cannot write to an SSE-KMS bucket |
-| distribution | global | OAC to S3, `/api/*` to the API over TLS 1.2 with the origin-verify secret, SPA routing by a viewer-request function, security headers, WAF |
+| distribution | global | OAC to S3, `/api/*` to the API (ecs: its CloudFront VPC origin; apprunner: TLS 1.2) with the origin-verify secret, SPA routing by a viewer-request function, security headers, WAF |
 | web ACL, IP sets, WAF log group, certificate | us-east-1 | CloudFront only accepts CLOUDFRONT-scope WAF and ACM certificates from us-east-1 |
 | v2 access-log delivery | us-east-1 | CloudFront's log delivery source lives in us-east-1; the destination is the log bucket |
 
@@ -35,6 +35,7 @@ from .common import (
     hardened_bucket,
     kms_key,
     policy_json,
+    validation_field,
     waf_logging,
 )
 from .encryption import KeyRef
@@ -173,23 +174,7 @@ class Frontend(pulumi.ComponentResource):
                     domain_name=site.bucket.bucket_regional_domain_name,
                     origin_access_control_id=oac.id,
                 ),
-                aws.cloudfront.DistributionOriginArgs(
-                    origin_id=API_ORIGIN_ID,
-                    domain_name=args.api.domain,
-                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                        http_port=80,
-                        https_port=443,
-                        origin_protocol_policy="https-only",
-                        origin_ssl_protocols=["TLSv1.2"],
-                        origin_read_timeout=30,
-                        origin_keepalive_timeout=5,
-                    ),
-                    custom_headers=[
-                        aws.cloudfront.DistributionOriginCustomHeaderArgs(
-                            name=args.api.verify_header_name, value=args.api.verify_header_value
-                        )
-                    ],
-                ),
+                _api_origin(args.api),
             ],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=SITE_ORIGIN_ID,
@@ -398,9 +383,9 @@ class Frontend(pulumi.ComponentResource):
         record = aws.route53.Record(
             f"{name}-cert-validation",
             zone_id=s.hosted_zone_id,
-            name=option.apply(lambda o: _validation_field(o.resource_record_name, "resource_record_name")),
-            type=option.apply(lambda o: _validation_field(o.resource_record_type, "resource_record_type")),
-            records=[option.apply(lambda o: _validation_field(o.resource_record_value, "resource_record_value"))],
+            name=option.apply(lambda o: validation_field(o.resource_record_name, "resource_record_name")),
+            type=option.apply(lambda o: validation_field(o.resource_record_type, "resource_record_type")),
+            records=[option.apply(lambda o: validation_field(o.resource_record_value, "resource_record_value"))],
             ttl=300,
             allow_overwrite=True,
             opts=child(certificate),
@@ -586,14 +571,32 @@ class Frontend(pulumi.ComponentResource):
         return waf.WebAclRuleStatementArgs(or_statement=waf.WebAclRuleStatementOrStatementArgs(statements=statements))
 
 
-def _validation_field(value: Optional[str], field: str) -> str:
-    """A field of an ACM DNS validation option: ACM always fills in the record it asks for (the SDK types it optional).
-
-    During a preview of a new certificate the options are unknown and this does not run.
-    """
-    if value is None:
-        raise ValueError(f"ACM returned a DNS validation option without {field}")
-    return value
+def _api_origin(api: ApiOrigin) -> aws.cloudfront.DistributionOriginArgs:
+    """The `/api/*` origin: the API's VPC origin (ecs: its protocol and TLS policy live on the VpcOrigin), or the
+    public App Runner URL over TLS 1.2. Both carry the origin-verify header the API's web ACL requires."""
+    header = [aws.cloudfront.DistributionOriginCustomHeaderArgs(name=api.verify_header_name, value=api.verify_header_value)]
+    if api.vpc_origin_id is not None:
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=API_ORIGIN_ID,
+            domain_name=api.domain,
+            vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                vpc_origin_id=api.vpc_origin_id, origin_read_timeout=30, origin_keepalive_timeout=5
+            ),
+            custom_headers=header,
+        )
+    return aws.cloudfront.DistributionOriginArgs(
+        origin_id=API_ORIGIN_ID,
+        domain_name=api.domain,
+        custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+            http_port=80,
+            https_port=443,
+            origin_protocol_policy="https-only",
+            origin_ssl_protocols=["TLSv1.2"],
+            origin_read_timeout=30,
+            origin_keepalive_timeout=5,
+        ),
+        custom_headers=header,
+    )
 
 
 def _override(rule: str, action: str) -> waf.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs:

@@ -1,7 +1,7 @@
 """Network: the VPC, three subnet tiers per AZ, NAT, routing, endpoints, flow logs and security groups.
 
 Tiers: `public` (NAT gateways only; no resource gets a public IP on launch), `private` (the API's VPC
-connector / tasks and interface endpoints; egress through NAT), `database` (isolated: a route table with
+connector / tasks, its internal load balancer and interface endpoints; egress through NAT), `database` (isolated: a route table with
 only the local route). Every per-AZ resource is keyed by the AZ *name*, so adding an AZ or switching NAT mode
 never replaces another AZ's subnets, routes or NAT gateway.
 """
@@ -31,11 +31,26 @@ FLOW_LOG_FORMAT = (
 
 
 @dataclass(frozen=True)
+class LoadBalancerPath:
+    """The API's ECS path through the VPC: CloudFront (VPC origin) -> internal ALB -> tasks.
+
+    CloudFront's VPC-origin traffic is admitted by the AWS-managed prefix list
+    `com.amazonaws.global.cloudfront.origin-facing` (docs/decisions.md: its id comes from settings, no lookup). The
+    list weighs 55 rules against the default 60-rule quota of a security group, so the load balancer group holds
+    exactly one ingress rule: the single listener port."""
+
+    listener_port: int  # 80 (HTTP inside the VPC) or 443 (with api.domain)
+    container_port: int
+    cloudfront_prefix_list_id: str
+
+
+@dataclass(frozen=True)
 class NetworkArgs:
     ctx: StackContext
     settings: NetworkSettings
     logs_key: KeyRef
     log_retention_days: int
+    api_path: Optional[LoadBalancerPath] = None  # only for api.platform ecs
 
 
 class Network(pulumi.ComponentResource):
@@ -46,6 +61,7 @@ class Network(pulumi.ComponentResource):
     database_subnet_ids: pulumi.Output[list[str]]
     db_subnet_group_name: pulumi.Output[str]
     app_security_group_id: pulumi.Output[str]
+    load_balancer_security_group_id: Optional[pulumi.Output[str]]  # the API's internal ALB (api.platform ecs)
     database_security_group_id: pulumi.Output[str]
     endpoint_security_group_id: pulumi.Output[str]
     nat_public_ips: pulumi.Output[list[str]]
@@ -80,6 +96,7 @@ class Network(pulumi.ComponentResource):
             tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-default-locked"),
             opts=child(vpc),
         )
+        # Also a prerequisite of CloudFront VPC origins, even though the origin itself stays in private subnets.
         igw = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-igw"), opts=child(vpc)
         )
@@ -130,6 +147,19 @@ class Network(pulumi.ComponentResource):
                                           opts=child(database_rt))
 
         app_sg, database_sg, endpoint_sg = self._security_groups(vpc, cfg.cidr)
+        load_balancer_sg = self._load_balancer_group(vpc, app_sg, args.api_path) if args.api_path else None
+        if args.api_path:
+            # EC2.172: the account baseline blocks internet-gateway ingress (VPC Block Public Access), which also
+            # blocks CloudFront VPC-origin traffic to the internal load balancer; its private subnets have no
+            # internet-gateway route, so excluding them opens nothing to the internet (docs/decisions.md)
+            for az, subnet in subnets["private"].items():
+                aws.ec2.VpcBlockPublicAccessExclusion(
+                    f"{name}-bpa-exclusion-{az}",
+                    subnet_id=subnet.id,
+                    internet_gateway_exclusion_mode="allow-bidirectional",
+                    tags=ctx.tags(COMPONENT),
+                    opts=child(subnet),
+                )
         self._endpoints(cfg, vpc, list(private_rts.values()), [s.id for s in subnets["private"].values()], endpoint_sg)
         flow_logs = self._flow_logs(args, vpc)
 
@@ -149,6 +179,7 @@ class Network(pulumi.ComponentResource):
         self.database_subnet_ids = ids("database")
         self.db_subnet_group_name = db_subnet_group.name
         self.app_security_group_id = app_sg.id
+        self.load_balancer_security_group_id = load_balancer_sg.id if load_balancer_sg else None
         self.database_security_group_id = database_sg.id
         self.endpoint_security_group_id = endpoint_sg.id
         self.nat_public_ips = pulumi.Output.all(*[eip.public_ip for eip in eips]).apply(list)
@@ -250,6 +281,32 @@ class Network(pulumi.ComponentResource):
             tags=ctx.tags(COMPONENT), opts=child(endpoints),
         )
         return app, database, endpoints
+
+    def _load_balancer_group(
+        self, vpc: aws.ec2.Vpc, app: aws.ec2.SecurityGroup, path: LoadBalancerPath
+    ) -> aws.ec2.SecurityGroup:
+        """Ingress only from CloudFront's origin-facing prefix list on the listener port; the ALB may only reach the
+        tasks on the container port, and the tasks accept the container port only from the ALB."""
+        ctx, name = self._ctx, self._prefix
+        alb = aws.ec2.SecurityGroup(f"{name}-alb", vpc_id=vpc.id, description="API internal load balancer: CloudFront VPC origin only",
+                                    tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-alb"), opts=child(vpc))
+        # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-from-cloudfront", security_group_id=alb.id, prefix_list_id=path.cloudfront_prefix_list_id,
+            ip_protocol="tcp", from_port=path.listener_port, to_port=path.listener_port,
+            description="CloudFront VPC origin (origin-facing prefix list)", tags=ctx.tags(COMPONENT), opts=child(alb),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-app", security_group_id=alb.id, referenced_security_group_id=app.id, ip_protocol="tcp",
+            from_port=path.container_port, to_port=path.container_port, description="Requests and health checks to the API tasks",
+            tags=ctx.tags(COMPONENT), opts=child(alb),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-app-from-alb", security_group_id=app.id, referenced_security_group_id=alb.id, ip_protocol="tcp",
+            from_port=path.container_port, to_port=path.container_port, description="The API port, from the load balancer only",
+            tags=ctx.tags(COMPONENT), opts=child(app),
+        )
+        return alb
 
     def _endpoints(
         self,

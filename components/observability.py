@@ -159,6 +159,12 @@ class Observability(pulumi.ComponentResource):
         if spec.service == "api" and api.platform == "apprunner":
             assert api.apprunner_service_name is not None and api.apprunner_service_id is not None
             return [_Target("", {"ServiceName": api.apprunner_service_name, "ServiceID": api.apprunner_service_id}, home)]
+        if spec.service == "api" and spec.dimensions != "service":
+            assert api.load_balancer_arn_suffix is not None and api.target_group_arn_suffix is not None
+            dimensions: dict[str, pulumi.Input[str]] = {"LoadBalancer": api.load_balancer_arn_suffix}
+            if spec.dimensions == "target_group":
+                dimensions["TargetGroup"] = api.target_group_arn_suffix
+            return [_Target("", dimensions, home)]
         if spec.service == "api":
             assert api.ecs_cluster_name is not None and api.ecs_service_name is not None
             return [_Target("", {"ClusterName": api.ecs_cluster_name, "ServiceName": api.ecs_service_name}, home)]
@@ -326,10 +332,12 @@ class Observability(pulumi.ComponentResource):
     # ----------------------------------------------------------------------------------------------
 
     def _api_service_name(self) -> pulumi.Output[str]:
+        """The service name the API's traces carry in X-Ray."""
         api = self._args.api
-        name = api.apprunner_service_name if api.platform == "apprunner" else api.ecs_service_name
-        assert name is not None
-        return name
+        if api.trace_service_name is not None:
+            return pulumi.Output.from_input(api.trace_service_name)
+        assert api.apprunner_service_name is not None
+        return api.apprunner_service_name
 
     def _tracing(self) -> None:
         args, ctx, name = self._args, self._ctx, self._prefix

@@ -28,8 +28,9 @@ import pulumi_aws as aws
 
 from .alerting import Topics
 from .common import StackContext, child, policy_json, service_role
+from .conformance_pack import packed_rules, soc2_conformance_pack
 from .encryption import KeyRef
-from .security_config import PASSWORD_MIN_LENGTH, PASSWORD_REUSE, config_service
+from .security_config import PASSWORD_MIN_LENGTH, PASSWORD_REUSE, config_service, managed_rules
 from .security_trail import COMPONENT, audit_storage, audit_trail, cis_alarms
 from .settings import SECURITY_STANDARDS, SecuritySettings
 
@@ -66,10 +67,14 @@ class Security(pulumi.ComponentResource):
     audit_bucket_name: Optional[pulumi.Output[str]]
     standards_arns: Optional[dict[str, str]]  # config name -> subscribed standard ARN
     detector_id: Optional[pulumi.Output[str]]
+    audit_bucket_arn: Optional[pulumi.Output[str]]
+    findings_rule: Optional[aws.cloudwatch.EventRule]  # the one finding filter every route targets
+    conformance_pack_name: Optional[pulumi.Output[str]]
 
     def __init__(self, name: str, args: SecurityArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Security", name, None, opts)
         self.trail_arn = self.audit_bucket_name = self.standards_arns = self.detector_id = None
+        self.audit_bucket_arn = self.findings_rule = self.conformance_pack_name = None
         if args.settings.account_baseline:
             self._baseline(name, args)
         self.register_outputs(
@@ -85,18 +90,25 @@ class Security(pulumi.ComponentResource):
             logs_key=args.logs_key, log_retention_days=args.log_retention_days, storage=storage,
         )
         cis_alarms(name, ctx, self, trail.log_group, args.topics)
-        config_service(
+        packed = packed_rules(managed_rules(settings))
+        config = config_service(
             name, ctx, self, settings, audit_key=args.audit_key, storage=storage,
             trail_arn_pattern=ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:cloudtrail:*:{a}:trail/*"),
+            packed=packed.keys(),
         )
-        self.standards_arns = self._security_hub(name, ctx, settings, args.topics)
+        pack = soc2_conformance_pack(name, ctx, self, packed, remediation_role_arn=config.remediation_role.arn,
+                                     automatic=settings.automatic_remediation, organization=False, depends_on=[config.status])
+        self.conformance_pack_name = pack.name
+        self.standards_arns, self.findings_rule = self._security_hub(name, ctx, settings, args.topics)
         self.detector_id = self._guardduty(name, ctx)
         self._access_analyzer(name, ctx, settings)
         self._account_hardening(name, ctx, settings)
         self.trail_arn = trail.trail.arn
         self.audit_bucket_name = storage.bucket.name
+        self.audit_bucket_arn = storage.bucket.arn
 
-    def _security_hub(self, name: str, ctx: StackContext, settings: SecuritySettings, topics: Topics) -> dict[str, str]:
+    def _security_hub(self, name: str, ctx: StackContext, settings: SecuritySettings,
+                      topics: Topics) -> tuple[dict[str, str], aws.cloudwatch.EventRule]:
         hub = aws.securityhub.Account(
             f"{name}-hub",
             # the API would otherwise subscribe FSBP and CIS v1.2 on its own; standards are chosen below
@@ -146,7 +158,7 @@ class Security(pulumi.ComponentResource):
             opts=child(hub),
         )
         aws.cloudwatch.EventTarget(f"{name}-hub-findings-to-critical", rule=findings.name, arn=topics.critical, opts=child(findings))
-        return arns
+        return arns, findings
 
     def _guardduty(self, name: str, ctx: StackContext) -> pulumi.Output[str]:
         detector = aws.guardduty.Detector(

@@ -5,7 +5,7 @@ safe automation. Built by `Security`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -132,13 +132,16 @@ REMEDIATION_ERROR_PERCENT = 10
 @dataclass
 class ConfigService:
     recorder: aws.cfg.Recorder
+    status: aws.cfg.RecorderStatus  # rules and conformance packs wait for the running recorder
     rules: dict[str, aws.cfg.Rule]
     remediations: dict[str, aws.cfg.RemediationConfiguration]
     remediation_role: ServiceRole
 
 
 def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings, *,
-                   audit_key: KeyRef, storage: AuditStorage, trail_arn_pattern: pulumi.Output[str]) -> ConfigService:
+                   audit_key: KeyRef, storage: AuditStorage, trail_arn_pattern: pulumi.Output[str],
+                   packed: Collection[str] = ()) -> ConfigService:
+    """`packed`: managed rules a conformance pack evaluates (conformance_pack.py); they are not created here too."""
     slr = aws.iam.ServiceLinkedRole(
         f"{name}-config-slr",
         aws_service_name=CONFIG_SERVICE,
@@ -185,6 +188,8 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
     rules: dict[str, aws.cfg.Rule] = {}
     remediations: dict[str, aws.cfg.RemediationConfiguration] = {}
     for identifier, spec in managed_rules(settings).items():
+        if identifier in packed:
+            continue
         slug = identifier.lower().replace("_", "-")
         rule = aws.cfg.Rule(
             f"{name}-rule-{slug}",
@@ -199,7 +204,7 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
         rules[identifier] = rule
         if spec.remediation is not None:
             remediations[identifier] = _remediation(f"{name}-remediate-{slug}", settings, rule, spec.remediation, role)
-    return ConfigService(recorder=recorder, rules=rules, remediations=remediations, remediation_role=role)
+    return ConfigService(recorder=recorder, status=status, rules=rules, remediations=remediations, remediation_role=role)
 
 
 def _remediation(name: str, settings: SecuritySettings, rule: aws.cfg.Rule, spec: Remediation,

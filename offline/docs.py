@@ -4,7 +4,7 @@
     python -m offline docs --write    update them in docs/architecture.md
     python -m offline docs --check    exit 1 when the committed tables are stale
 
-The config table comes from the settings schema (`components/settings.py`: TOP_LEVEL, SECTIONS) and the
+The config table comes from the settings schema (`components/settings/`: TOP_LEVEL, SECTIONS) and the
 effective value per stack (`Pulumi.<stack>.yaml` over the schema defaults, as the CLI and `load_settings` read
 them); the output table from the stack outputs the program exports for each stack. Neither can drift.
 """

@@ -209,11 +209,36 @@ _EXTRAS: dict[str, Extra] = {
         "name": i.get("name") or physical_name(n, 255),
         "arn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:cluster/{i.get('name') or physical_name(n, 255)}",
     },
-    "aws:ecs/expressGatewayService:ExpressGatewayService": lambda n, i, r, id_: {
-        "serviceName": i.get("serviceName") or physical_name(n, 255),
-        "serviceArn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:service/{i.get('cluster') or 'default'}/"
-        f"{i.get('serviceName') or physical_name(n, 255)}",
-        "ingressPaths": [{"accessType": "PUBLIC", "endpoint": f"https://{_hex(n, 12)}.ecs.{r}.on.aws"}],
+    "aws:ecs/service:Service": lambda n, i, r, id_: {
+        "name": i.get("name") or id_,
+        "arn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:service/{str(i.get('cluster', 'default')).rsplit('/', 1)[-1]}/"
+        f"{i.get('name') or id_}",
+    },
+    "aws:ecs/taskDefinition:TaskDefinition": lambda n, i, r, id_: {
+        "arn": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:task-definition/{i.get('family')}:1",
+        "arnWithoutRevision": f"arn:aws:ecs:{r}:{ACCOUNT_ID}:task-definition/{i.get('family')}",
+        "revision": 1,
+    },
+    "aws:lb/loadBalancer:LoadBalancer": lambda n, i, r, id_: _load_balancer(n, i, r),
+    "aws:lb/targetGroup:TargetGroup": lambda n, i, r, id_: {
+        "name": physical_name(n, 32),
+        "arn": f"arn:aws:elasticloadbalancing:{r}:{ACCOUNT_ID}:targetgroup/{physical_name(n, 32)}/{_hex(n, 16)}",
+        "arnSuffix": f"targetgroup/{physical_name(n, 32)}/{_hex(n, 16)}",
+    },
+    "aws:lb/listener:Listener": lambda n, i, r, id_: {
+        "arn": f"{i.get('loadBalancerArn', '')}".replace(":loadbalancer/", ":listener/") + f"/{_hex(n, 16)}",
+    },
+    "aws:cloudfront/vpcOrigin:VpcOrigin": lambda n, i, r, id_: {
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:vpcorigin/{id_}",
+        "etag": _hex(n + "etag", 14).upper(),
+    },
+    "aws:appautoscaling/target:Target": lambda n, i, r, id_: {
+        "arn": f"arn:aws:application-autoscaling:{r}:{ACCOUNT_ID}:scalable-target/{_hex(n, 32)}",
+    },
+    "aws:appautoscaling/policy:Policy": lambda n, i, r, id_: {
+        "arn": f"arn:aws:autoscaling:{r}:{ACCOUNT_ID}:scalingPolicy:{_uuid(n)}:resource/{i.get('resourceId')}:"
+        f"policyName/{i.get('name') or id_}",
+        "alarmArns": [],
     },
     "random:index/randomPassword:RandomPassword": lambda n, i, r, id_: {
         "result": _hex(n + "secret", 48),
@@ -272,7 +297,79 @@ _EXTRAS: dict[str, Extra] = {
         "name": id_,
         "arn": f"arn:aws:rds:{r}:{ACCOUNT_ID}:subgrp:{id_}",
     },
+    # unified Security Hub, findings routes, the compliance report and the conformance pack
+    "aws:securityhub/accountV2:AccountV2": lambda n, i, r, id_: {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:hubv2/{_uuid(n)}",
+    },
+    "aws:securityhub/aggregatorV2:AggregatorV2": lambda n, i, r, id_: {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:aggregatorv2/{_uuid(n)}",
+        "aggregationRegion": r,
+    },
+    "aws:securityhub/connectorV2:ConnectorV2": lambda n, i, r, id_: _connector_v2(n, i, r),
+    "aws:securityhub/automationRuleV2:AutomationRuleV2": lambda n, i, r, id_: {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:automation-rulev2/{_uuid(n)}",
+        "ruleId": _uuid(n),
+    },
+    "aws:cloudwatch/eventConnection:EventConnection": lambda n, i, r, id_: {
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:connection/{id_}/{_uuid(n)}",
+        # the secret EventBridge creates for the connection's credential
+        "secretArn": f"arn:aws:secretsmanager:{r}:{ACCOUNT_ID}:secret:events!connection/{id_}/{_uuid(n)}-{_hex(n, 6)}",
+    },
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": lambda n, i, r, id_: {
+        "arn": f"arn:aws:events:{r}:{ACCOUNT_ID}:api-destination/{id_}/{_uuid(n)}",
+    },
+    "aws:sqs/queue:Queue": lambda n, i, r, id_: {
+        "name": i.get("name") or physical_name(n, 80),
+        "arn": f"arn:aws:sqs:{r}:{ACCOUNT_ID}:{i.get('name') or physical_name(n, 80)}",
+        "url": f"https://sqs.{r}.amazonaws.com/{ACCOUNT_ID}/{i.get('name') or physical_name(n, 80)}",
+    },
+    "aws:lambda/function:Function": lambda n, i, r, id_: {
+        "arn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}",
+        "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}/invocations",
+        "qualifiedArn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}:$LATEST",
+        "version": "$LATEST",
+    },
+    "aws:scheduler/schedule:Schedule": lambda n, i, r, id_: {
+        "arn": f"arn:aws:scheduler:{r}:{ACCOUNT_ID}:schedule/{i.get('groupName') or 'default'}/{id_}",
+    },
+    "aws:cfg/conformancePack:ConformancePack": lambda n, i, r, id_: {
+        "arn": f"arn:aws:config:{r}:{ACCOUNT_ID}:conformance-pack/{id_}/conformance-pack-{_hex(n, 8)}",
+    },
+    "aws:secretsmanager/secret:Secret": lambda n, i, r, id_: {
+        "arn": f"arn:aws:secretsmanager:{r}:{ACCOUNT_ID}:secret:{id_}-{_hex(n, 6)}",
+    },
 }
+
+
+def _connector_v2(n: str, i: dict[str, Any], r: str) -> dict[str, Any]:
+    provider = dict(i.get("connectorProvider") or {})
+    if "jiraCloud" in provider:
+        # Jira Cloud starts in PENDING_AUTHORIZATION with an Atlassian OAuth link
+        provider["jiraCloud"] = {**provider["jiraCloud"], "authStatus": "PENDING_AUTHORIZATION",
+                                 "authUrl": f"https://auth.atlassian.com/authorize?client_id={_hex(n, 24)}&state={_uuid(n)}"}
+    return {
+        "arn": f"arn:aws:securityhub:{r}:{ACCOUNT_ID}:connectorv2/{_uuid(n)}",
+        "connectorId": _uuid(n),
+        "connectorProvider": provider,
+    }
+
+
+# Route 53 alias zone of Application Load Balancers per region (Elastic Load Balancing endpoints and quotas)
+_ALB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
+              "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2", "eu-central-1": "Z215JYRZR1TBD5"}
+
+
+def _load_balancer(n: str, i: dict[str, Any], r: str) -> dict[str, Any]:
+    name = physical_name(n, 32)
+    scheme = "internal-" if i.get("internal") else ""
+    return {
+        "name": name,
+        "arn": f"arn:aws:elasticloadbalancing:{r}:{ACCOUNT_ID}:loadbalancer/app/{name}/{_hex(n, 16)}",
+        "arnSuffix": f"app/{name}/{_hex(n, 16)}",
+        "dnsName": f"{scheme}{name}-{int(_hex(n, 8), 16) % 10**10}.{r}.elb.amazonaws.com",
+        "zoneId": _ALB_ZONES.get(r, "Z1H1FL5HABSF5"),
+        "vpcId": f"vpc-{_hex(n + 'vpc')}",
+    }
 
 
 def _rds_cluster(n: str, i: dict[str, Any], r: str, id_: str) -> dict[str, Any]:
@@ -311,6 +408,11 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
         id_ = str(inputs.get("bucket") or physical_name(name).lower())
     elif typ == "aws:cognito/identityPool:IdentityPool":
         id_ = f"{region}:{_uuid(name)}"
+    elif typ == "aws:cloudfront/vpcOrigin:VpcOrigin":
+        id_ = f"vo_{_hex(name, 22)}"
+    elif typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
+                 "aws:ecs/taskDefinition:TaskDefinition"):
+        id_ = ""  # the provider's id is the ARN
     elif typ == "aws:rds/subnetGroup:SubnetGroup":
         id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     elif typ == "aws:rds/cluster:Cluster":
@@ -326,6 +428,8 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
     maker = _EXTRAS.get(typ)
     if maker is not None:
         extra.update(maker(name, inputs, region, id_))
+    if not id_:
+        id_ = extra["arn"]
     return id_, extra
 
 

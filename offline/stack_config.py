@@ -143,7 +143,12 @@ def load_stack_config(
         if secret:
             secret_keys.append(key)
     for path, value in (overrides or {}).items():
-        set_path(values, path, value)
+        # `--set key={secure: ...}` stands for `pulumi config set --secret`: the key becomes a secret, as in the CLI
+        plain, secret = _replace_secrets(value)
+        set_path(values, path, plain)
+        top = path.split(".", 1)[0]
+        if secret and top not in secret_keys:
+            secret_keys.append(top)
 
     for key, entry in declared.items():
         if key not in values:

@@ -13,6 +13,7 @@ from .controls import CONTROLS
 from .evaluate import Evaluation
 from .framework import MANDATORY, PolicyException, Rule
 from .mutations import VARIANTS, Variant
+from .operations import operations_sections
 from .rules import EXCEPTIONS, RULES
 
 # AICPA 2017 Trust Services Criteria (revised points of focus 2022): the criteria the rules support.
@@ -285,6 +286,7 @@ def render(evaluations: Sequence[Evaluation], rules: Sequence[Rule] = RULES,
     else:
         add("None.")
     add("")
+    out.extend(operations_sections(exceptions, TSC_TITLES))
     add("## What only the live account can prove")
     add("")
     add("The pack sees declarations, not AWS. These need the deployed account (reference/compliance-controls.md §6.2):")

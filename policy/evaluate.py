@@ -34,7 +34,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.deserialize import deserialize_properties, serialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from .framework import EXCEPTED, MANDATORY, STACK_SUBJECT, PolicyException, Rule, StackView
@@ -51,6 +51,8 @@ def _marshal(value: Any) -> Any:
         return [_marshal(v) for v in value]
     if isinstance(value, pulumi.output.Unknown) or value == OFFLINE_UNKNOWN:
         return UNKNOWN_STRING_VALUE
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):  # the asset/archive signature objects of the wire
+        return serialize_properties({"value": value})["value"]
     return value
 
 

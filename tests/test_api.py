@@ -1,5 +1,6 @@
 """Api on both platforms under both stacks: least-privilege roles, private networking, the database secret by ARN,
-scaling from config, CloudFront-only access (apprunner) and the views other components use."""
+scaling from config, CloudFront-only access and the views other components use. ECS-only pieces (load balancer,
+VPC origin, task definition, security groups) are in test_api_ecs.py."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ import pytest
 from offline import UNKNOWN
 from tests.conftest import capture_for, policy, statements
 
-PLATFORMS = ["apprunner", "ecs-express"]
-SERVICE = {"apprunner": "aws:apprunner/service:Service", "ecs-express": "aws:ecs/expressGatewayService:ExpressGatewayService"}
+PLATFORMS = ["ecs", "apprunner"]
+SERVICE = {"apprunner": "aws:apprunner/service:Service", "ecs": "aws:ecs/service:Service"}
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
 def on(stack: str, platform: str, **overrides):
-    """The whole program; the stacks' own platform (apprunner) is the cached default capture."""
-    if platform == "apprunner" and not overrides:
+    """The whole program; the stacks' own platform (ecs) is the cached default capture."""
+    if platform == "ecs" and not overrides:
         return capture_for(stack)
     return capture_for(stack, overrides={"vitality:api.platform": platform, **overrides})
+
+
+def containers(capture) -> dict[str, dict]:
+    """The ECS task's container definitions by name, as ECS receives them."""
+    return {c["name"]: c for c in json.loads(capture.one(TASK).inputs["containerDefinitions"])}
 
 
 def database(capture):
@@ -55,19 +62,25 @@ def test_exactly_one_platform_is_built(cap, platform) -> None:
     assert cap.outputs["apiUrl"].startswith("https://")
     if platform == "apprunner":
         assert cap.outputs["apiUrl"] == "https://" + cap.one(SERVICE[platform]).outputs["serviceUrl"]
+    else:
+        assert cap.outputs["apiUrl"] == cap.outputs["frontendUrl"] + "/api"
+        assert cap.outputs["ecsServiceName"] == cap.one(SERVICE[platform]).outputs["name"]
+        assert cap.outputs["ecsClusterName"] == cap.one("aws:ecs/cluster:Cluster").outputs["name"]
+        assert cap.outputs["loadBalancerArn"] == cap.one("aws:lb/loadBalancer:LoadBalancer").outputs["arn"]
+        assert cap.outputs["vpcOriginId"] == cap.one("aws:cloudfront/vpcOrigin:VpcOrigin").id
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_preview_leaves_the_url_unknown(stack, platform) -> None:
-    capture = capture_for(stack, preview=True, overrides=None if platform == "apprunner" else {"vitality:api.platform": platform})
+    capture = capture_for(stack, preview=True, overrides=None if platform == "ecs" else {"vitality:api.platform": platform})
     assert capture.outputs["apiUrl"] == UNKNOWN
     assert len(capture.of_type(SERVICE[platform])) == 1
 
 
 def test_roles_are_least_privilege(cap, platform) -> None:
     roles = api_roles(cap)
-    assert len(roles) == {"apprunner": 2, "ecs-express": 3}[platform]
+    assert len(roles) == 2
     for role in roles:
         trust = statements(json.loads(role.inputs["assumeRolePolicy"]))
         assert all(s["Condition"]["StringEquals"]["aws:SourceAccount"] == "111122223333" for s in trust), role.name
@@ -111,35 +124,25 @@ def test_apprunner_roles(stack) -> None:
 
 
 def test_ecs_roles(stack) -> None:
-    capture = on(stack, "ecs-express")
+    capture = on(stack, "ecs")
     execution = capture.named(f"vitality-{stack}-api-execution", ROLE)
     task = capture.named(f"vitality-{stack}-api-task", ROLE)
-    infra = capture.named(f"vitality-{stack}-api-infrastructure", ROLE)
     for role in (execution, task):
         trust = statements(json.loads(role.inputs["assumeRolePolicy"]))[0]
         assert trust["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
         assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:ecs:us-west-2:111122223333:*"
-    assert statements(json.loads(infra.inputs["assumeRolePolicy"]))[0]["Principal"] == {"Service": ["ecs.amazonaws.com"]}
-    attachments = [a for a in capture.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.parent == infra.urn]
-    assert [a.inputs["policyArn"] for a in attachments] == [
-        "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
-    ]
     logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
     sids = {s["Sid"]: s for s in inline(capture, execution)}
+    assert set(sids) == {"PullApiImage", "RegistryLogin", "ContainerLogs", "ReadDatabaseSecret", "DecryptDatabaseSecret"}
     assert sids["ContainerLogs"]["Resource"] == logs.outputs["arn"] + ":log-stream:*"
-    origin = capture.named(f"vitality-{stack}-api-origin-verify", "aws:ssm/parameter:Parameter")
-    assert origin.inputs["type"] == "SecureString"
-    assert origin.inputs["keyId"] == capture.named(f"vitality-{stack}-kms-data", "aws:kms/key:Key").outputs["arn"]
-    assert sids["ReadOriginSecret"]["Action"] == ["ssm:GetParameters"]
-    assert sids["ReadOriginSecret"]["Resource"] == origin.outputs["arn"]
-    assert sids["DecryptOriginSecret"]["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.us-west-2.amazonaws.com"}}
-    assert "WriteTraces" not in sids
-    assert {s["Sid"] for s in inline(capture, task)} == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
-    service = capture.one(SERVICE["ecs-express"])
-    assert service.inputs["executionRoleArn"] == execution.outputs["arn"]
-    assert service.inputs["taskRoleArn"] == task.outputs["arn"]
-    assert service.inputs["infrastructureRoleArn"] == infra.outputs["arn"]
-    assert {execution.urn, task.urn, infra.urn} <= set(service.dependencies)
+    tasks = {s["Sid"]: s for s in inline(capture, task)}
+    assert set(tasks) == {"ReadDatabaseSecret", "DecryptDatabaseSecret", "WriteTraces"}
+    assert all(a.startswith("xray:Put") or a.startswith("xray:GetSampling") for a in tasks["WriteTraces"]["Action"])
+    definition = capture.one(TASK)
+    assert definition.inputs["executionRoleArn"] == execution.outputs["arn"]
+    assert definition.inputs["taskRoleArn"] == task.outputs["arn"]
+    service = capture.one(SERVICE["ecs"])
+    assert {execution.urn, task.urn} <= set(service.dependencies)
 
 
 def test_repository_policy_grants_pull_only_to_the_pulling_role(cap, platform) -> None:
@@ -162,8 +165,9 @@ def test_private_networking_with_the_app_security_group(cap, platform) -> None:
         egress = cap.one(SERVICE[platform]).inputs["networkConfiguration"]["egressConfiguration"]
         assert egress == {"egressType": "VPC", "vpcConnectorArn": connector.outputs["arn"]}
     else:
-        [network] = cap.one(SERVICE[platform]).inputs["networkConfigurations"]
+        network = cap.one(SERVICE[platform]).inputs["networkConfiguration"]
         assert sorted(network["subnets"]) == sorted(private) and network["securityGroups"] == [app_sg.id]
+        assert network["assignPublicIp"] is False
 
 
 def test_the_database_accepts_the_api_security_group(cap) -> None:
@@ -191,12 +195,12 @@ def test_environment_and_secret_by_arn(cap, platform) -> None:
         assert image["runtimeEnvironmentSecrets"] == {"DB_SECRET": secret_arn}
         assert image["port"] == "8000"
     else:
-        container = service.inputs["primaryContainer"]
-        env = {e["name"]: e["value"] for e in container["environments"]}
+        container = containers(cap)["api"]
+        env = {e["name"]: e["value"] for e in container["environment"]}
         assert expected.items() <= env.items()
-        secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-        assert secrets["DB_PASSWORD"] == f"{secret_arn}:password::"
-        assert container["containerPort"] == 8000
+        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4317"
+        assert container["secrets"] == [{"name": "DB_SECRET", "valueFrom": secret_arn}]
+        assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp", "name": "http"}]
         assert all("password" not in v.lower() for v in env.values())
 
 
@@ -207,9 +211,19 @@ def test_scaling_follows_config(platform) -> None:
         assert (scaling.inputs["minSize"], scaling.inputs["maxSize"], scaling.inputs["maxConcurrency"]) == (3, 7, 50)
         assert capture.one(SERVICE[platform]).inputs["autoScalingConfigurationArn"] == scaling.outputs["arn"]
     else:
-        [target] = capture.one(SERVICE[platform]).inputs["scalingTargets"]
-        assert (target["minTaskCount"], target["maxTaskCount"]) == (3, 7)
-        assert target["autoScalingMetric"] == "REQUEST_COUNT_PER_TARGET" and target["autoScalingTargetValue"] == 3000
+        target = capture.named("vitality-dev-api-scaling", "aws:appautoscaling/target:Target")
+        assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (3, 7)
+        service = capture.one(SERVICE[platform])
+        assert target.inputs["resourceId"] == f"service/{capture.one('aws:ecs/cluster:Cluster').outputs['name']}/{service.outputs['name']}"
+        assert service.inputs["desiredCount"] == 3 and "desiredCount" in service.ignore_changes
+        policies = {p.name.rsplit("-", 1)[-1]: p.inputs["targetTrackingScalingPolicyConfiguration"]
+                    for p in capture.of_type("aws:appautoscaling/policy:Policy") if p.parent == target.urn}
+        assert policies["requests"]["targetValue"] == 3000
+        assert policies["requests"]["predefinedMetricSpecification"]["predefinedMetricType"] == "ALBRequestCountPerTarget"
+        lb, tg = capture.one("aws:lb/loadBalancer:LoadBalancer"), capture.one("aws:lb/targetGroup:TargetGroup")
+        label = policies["requests"]["predefinedMetricSpecification"]["resourceLabel"]
+        assert label == f"{lb.outputs['arnSuffix']}/{tg.outputs['arnSuffix']}"
+        assert policies["cpu"]["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
 
 
 def test_stack_scaling_bounds(platform) -> None:
@@ -219,8 +233,8 @@ def test_stack_scaling_bounds(platform) -> None:
             s = capture.one("aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion").inputs
             assert (s["minSize"], s["maxSize"]) == bounds
         else:
-            [t] = capture.one(SERVICE[platform]).inputs["scalingTargets"]
-            assert (t["minTaskCount"], t["maxTaskCount"]) == bounds
+            t = capture.named(f"vitality-{stack}-api-scaling", "aws:appautoscaling/target:Target").inputs
+            assert (t["minCapacity"], t["maxCapacity"]) == bounds
 
 
 def test_size_and_health_check(cap, platform) -> None:
@@ -232,8 +246,10 @@ def test_size_and_health_check(cap, platform) -> None:
         health = service.inputs["healthCheckConfiguration"]
         assert health["path"] == "/" and health["protocol"] == "HTTP"
     else:
-        assert (service.inputs["cpu"], service.inputs["memory"]) == size
-        assert service.inputs["healthCheckPath"] == "/"
+        task = cap.one(TASK)
+        assert (task.inputs["cpu"], task.inputs["memory"]) == size
+        health = cap.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+        assert health["path"] == "/" and health["protocol"] == "HTTP" and health["enabled"] is True
 
 
 def test_image_reference_shapes(platform) -> None:
@@ -245,14 +261,15 @@ def test_image_reference_shapes(platform) -> None:
         ("public.ecr.aws/aws-containers/hello-app-runner:latest", "public.ecr.aws/aws-containers/hello-app-runner:latest", "ECR_PUBLIC"),
     ):
         public = image.startswith("public.ecr.aws/")  # the stacks' default: the cached capture
-        service = (on("dev", platform) if public else on("dev", platform, **{"vitality:api.image": image})).one(SERVICE[platform])
+        capture = on("dev", platform) if public else on("dev", platform, **{"vitality:api.image": image})
+        service = capture.one(SERVICE[platform])
         if platform == "apprunner":
             repo = service.inputs["sourceConfiguration"]["imageRepository"]
             assert (repo["imageIdentifier"], repo["imageRepositoryType"]) == (expected, kind)
             assert ("authenticationConfiguration" in service.inputs["sourceConfiguration"]) == (kind == "ECR")
             assert service.inputs["sourceConfiguration"]["autoDeploymentsEnabled"] is False
         else:
-            assert service.inputs["primaryContainer"]["image"] == expected
+            assert containers(capture)["api"]["image"] == expected
 
 
 def test_apprunner_tracing_encryption_and_ingress(stack) -> None:
@@ -303,20 +320,6 @@ def test_apprunner_waf_admits_only_the_cloudfront_header(stack) -> None:
     assert "loggingFilter" not in logging.inputs  # the API keeps every request in its WAF log
 
 
-def test_ecs_cluster_and_logs(stack) -> None:
-    capture = on(stack, "ecs-express")
-    cluster = capture.one("aws:ecs/cluster:Cluster")
-    assert {"name": "containerInsights", "value": "enhanced"} in cluster.inputs["settings"]
-    service = capture.one(SERVICE["ecs-express"])
-    assert service.inputs["cluster"] == cluster.outputs["name"]
-    logs = capture.named(f"vitality-{stack}-api-logs", "aws:cloudwatch/logGroup:LogGroup")
-    assert logs.inputs["kmsKeyId"] == capture.named(f"vitality-{stack}-kms-logs", "aws:kms/key:Key").outputs["arn"]
-    assert logs.inputs["retentionInDays"] == {"dev": 30, "prod": 365}[stack]
-    assert logs.protect == (stack == "prod")
-    assert service.inputs["primaryContainer"]["awsLogsConfigurations"] == [{"logGroup": logs.outputs["name"], "logStreamPrefix": "api"}]
-    assert [r for r in capture.of_type("aws:wafv2/webAcl:WebAcl") if r.inputs["scope"] == "REGIONAL"] == []
-
-
 def test_every_api_resource_is_tagged(cap) -> None:
     api = cap.named(f"vitality-{cap.stack}-api", "vitality:platform:Api")
     for r in cap.descendants(api.urn):
@@ -325,10 +328,10 @@ def test_every_api_resource_is_tagged(cap) -> None:
             assert r.inputs["tags"]["Environment"] == cap.stack, r.name
 
 
-@pytest.mark.parametrize("platform", ["apprunner", "ecs-express"])
+@pytest.mark.parametrize("platform", PLATFORMS)
 def test_the_service_waits_for_its_roles_policies(platform: str) -> None:
     """AWS checks a role when the service uses it; an inline policy created later fails the first deploy."""
-    capture = capture_for("prod", overrides={"vitality:api.platform": platform})
+    capture = on("prod", platform)
     service = capture.one(SERVICE[platform])
     api_policies = [p for p in capture.of_type("aws:iam/rolePolicy:RolePolicy")
                     if capture.component_of(p).type == "vitality:platform:Api"]

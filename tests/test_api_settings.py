@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.settings import load_settings
@@ -10,7 +12,14 @@ from tests.conftest import config_error
 
 BAD_VALUES = [
     ("api.platform", "lambda"),
-    ("api.platform", "ecs"),
+    ("api.platform", "ecs-express"),
+    ("api.platform", "fargate"),
+    ("api.domain", "not a host"),
+    ("api.domain", "API.example.com"),
+    ("api.hostedZoneId", "zone-1"),
+    ("api.cloudfrontPrefixListId", "sg-12345678"),
+    ("api.wafRateLimit", 10),
+    ("api.wafRateLimit", "lots"),
     ("api.image", "UPPER/case:tag"),
     ("api.image", "v1 .0"),
     ("api.image", "sha256:1234"),
@@ -69,7 +78,7 @@ def test_min_above_max_blames_max() -> None:
 
 @pytest.mark.parametrize(
     "platform,cpu,memory",
-    [("apprunner", 512, 2048), ("apprunner", 2048, 8192), ("ecs-express", 4096, 16384), ("ecs-express", 256, 4096)],
+    [("apprunner", 512, 2048), ("apprunner", 2048, 8192), ("ecs", 4096, 7168), ("ecs", 256, 4096), ("ecs", 2048, 17408)],
 )
 def test_cpu_memory_combination_is_checked_per_platform(platform: str, cpu: int, memory: int) -> None:
     error = config_error("dev", {"vitality:api.platform": platform, "vitality:api.cpu": cpu, "vitality:api.memory": memory})
@@ -78,7 +87,9 @@ def test_cpu_memory_combination_is_checked_per_platform(platform: str, cpu: int,
 
 
 @pytest.mark.parametrize(
-    "platform,cpu,memory", [("apprunner", 2048, 6144), ("ecs-express", 2048, 6144), ("ecs-express", 512, 3072), ("apprunner", 4096, 12288)]
+    "platform,cpu,memory",
+    [("apprunner", 2048, 6144), ("ecs", 2048, 6144), ("ecs", 512, 3072), ("apprunner", 4096, 12288), ("ecs", 4096, 30720),
+     ("ecs", 2048, 16384)],
 )
 def test_valid_combinations_pass(platform: str, cpu: int, memory: int) -> None:
     config = load_stack_config("dev", overrides={"vitality:api.platform": platform, "vitality:api.cpu": cpu, "vitality:api.memory": memory})
@@ -101,7 +112,9 @@ def test_defaults_and_stack_values() -> None:
     prod = load_settings(load_stack_config("prod").values, "prod")
     assert dev.registry.repositories == ("api",) and dev.registry.mutable_tags == ()
     assert (dev.registry.release_tag_prefixes, dev.registry.protected_tag_prefixes) == (("v",), ("prod-",))
-    assert (dev.api.platform, dev.api.cpu, dev.api.memory) == ("apprunner", 256, 1024)
+    assert (dev.api.platform, dev.api.cpu, dev.api.memory) == ("ecs", 256, 1024)
+    assert (prod.api.platform, prod.api.domain, prod.api.listener_port) == ("ecs", "", 80)
+    assert dev.api.cloudfront_prefix_list_id == prod.api.cloudfront_prefix_list_id == "pl-82a045eb"
     assert (prod.api.cpu, prod.api.memory, prod.api.port, prod.api.health_check_path) == (1024, 2048, 8000, "/")
     assert dev.api.public_image and not load_settings(
         load_stack_config("dev", overrides={"vitality:api.image": "v2"}).values, "dev"
@@ -118,7 +131,47 @@ def test_bootstrap_image_needs_its_own_port_and_health_path() -> None:
 def test_own_image_takes_the_apps_port_and_health_path(program) -> None:
     capture = program("dev", overrides={"vitality:api.image": "v1.0.0", "vitality:api.port": 8080,
                                         "vitality:api.healthCheckPath": "/health"})
-    service = capture.one("aws:apprunner/service:Service").inputs
-    image = service["sourceConfiguration"]["imageRepository"]
+    api = json.loads(capture.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])[0]
+    assert api["portMappings"][0]["containerPort"] == 8080 and api["image"].endswith("/vitality-dev/api:v1.0.0")
+    target_group = capture.one("aws:lb/targetGroup:TargetGroup").inputs
+    assert target_group["healthCheck"]["path"] == "/health" and target_group["port"] == 8080
+    service = program("dev", overrides={"vitality:api.platform": "apprunner", "vitality:api.image": "v1.0.0",
+                                        "vitality:api.port": 8080, "vitality:api.healthCheckPath": "/health"})
+    inputs = service.one("aws:apprunner/service:Service").inputs
+    image = inputs["sourceConfiguration"]["imageRepository"]
     assert image["imageConfiguration"]["port"] == "8080" and image["imageRepositoryType"] == "ECR"
-    assert service["healthCheckConfiguration"]["path"] == "/health"
+    assert inputs["healthCheckConfiguration"]["path"] == "/health"
+
+
+def test_ecs_express_is_refused_with_the_replacement_and_the_command() -> None:
+    error = config_error("prod", {"vitality:api.platform": "ecs-express"})
+    assert error.keys == ["vitality:api.platform"]
+    [problem] = error.problems
+    assert "ecs-express" in problem.allowed and "removed" in problem.allowed and "docs/api.md" in problem.allowed
+    assert problem.fix == "pulumi config set --path api.platform ecs --stack prod"
+
+
+def test_apprunner_still_configures() -> None:
+    config = load_stack_config("prod", overrides={"vitality:api.platform": "apprunner"})
+    assert load_settings(config.values, "prod").api.platform == "apprunner"
+
+
+def test_origin_domain_needs_its_zone_and_only_applies_to_ecs() -> None:
+    error = config_error("dev", {"vitality:api.domain": "api-origin.example.com"})
+    assert error.keys == ["vitality:api.hostedZoneId"]
+    error = config_error("dev", {"vitality:api.platform": "apprunner", "vitality:api.domain": "api-origin.example.com",
+                                 "vitality:api.hostedZoneId": "Z0123456789ABCDEFGHIJ"})
+    assert error.keys == ["vitality:api.domain"] and "api.platform ecs" in error.problems[0].allowed
+    config = load_stack_config("dev", overrides={"vitality:api.domain": "api-origin.example.com",
+                                                 "vitality:api.hostedZoneId": "Z0123456789ABCDEFGHIJ"})
+    api = load_settings(config.values, "dev").api
+    assert (api.domain, api.listener_port) == ("api-origin.example.com", 443)
+
+
+def test_a_region_without_a_known_prefix_list_asks_for_its_id() -> None:
+    overrides = {"aws:region": "ap-south-2", "vitality:network.availabilityZones": ["ap-south-2a", "ap-south-2b"]}
+    error = config_error("dev", overrides)
+    [problem] = [p for p in error.problems if p.key == "vitality:api.cloudfrontPrefixListId"]
+    assert "com.amazonaws.global.cloudfront.origin-facing" in problem.allowed and "ap-south-2" in problem.allowed
+    config = load_stack_config("dev", overrides={**overrides, "vitality:api.cloudfrontPrefixListId": "pl-0123456789abcdef0"})
+    assert load_settings(config.values, "dev").api.cloudfront_prefix_list_id == "pl-0123456789abcdef0"

@@ -52,7 +52,7 @@ def test_outputs_are_the_role_arns(prod: Capture) -> None:
     assert prod.outputs["ciDeployRoleArn"] == role(prod, "deploy").outputs["arn"]
 
 
-def test_preview_role_trusts_only_pull_requests_of_the_repository(prod: Capture) -> None:
+def test_preview_role_trusts_only_pull_requests_and_the_drift_check_of_the_repository(prod: Capture) -> None:
     assert trust(prod, "preview") == {
         "Sid": "GitHubActions",
         "Effect": "Allow",
@@ -61,7 +61,7 @@ def test_preview_role_trusts_only_pull_requests_of_the_repository(prod: Capture)
         "Condition": {
             "StringEquals": {
                 "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                "token.actions.githubusercontent.com:sub": f"repo:{REPO}:pull_request",
+                "token.actions.githubusercontent.com:sub": [f"repo:{REPO}:pull_request", f"repo:{REPO}:environment:drift"],
             }
         },
     }
@@ -91,9 +91,9 @@ def test_branch_and_environment_come_from_config() -> None:
             "vitality:ci.prodEnvironment": "production",
         },
     )
-    assert trust(capture, "preview")["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
-        "repo:acme/platform:pull_request"
-    )
+    assert trust(capture, "preview")["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:acme/platform:pull_request", "repo:acme/platform:environment:drift"
+    ]
     assert trust(capture, "deploy")["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         "repo:acme/platform:ref:refs/heads/release/v2",
         "repo:acme/platform:environment:production",

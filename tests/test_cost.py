@@ -173,14 +173,17 @@ def test_app_runner_partly_active_with_cpu_units() -> None:
     assert_cost(line_of([scaling, service], usage(api_active_hours=160)), 11.22, 21.46)
 
 
-def test_ecs_express_fargate_and_load_balancer() -> None:
-    # 1 vCPU / 2 GB, 2 tasks. idle: vCPU 2 x 730 x 0.04048 = 59.1008; memory 2 x 2 x 730 x 0.004445 = 12.9794;
-    # ALB 730 x 0.0225 = 16.425 -> 88.5052
-    # usage (+730 task-hours, 2 LCU): vCPU 2,190 x 0.04048 = 88.6512; memory 4,380 x 0.004445 = 19.4691;
-    # ALB 16.425; LCU 2 x 730 x 0.008 = 11.68 -> 136.2253
-    service = res("aws:ecs/expressGatewayService:ExpressGatewayService", cpu="1024", memory="2048",
-                  scalingTargets=[{"minTaskCount": 2, "maxTaskCount": 10}])
-    assert_cost(line_of([service], usage(api_extra_instance_hours=730, alb_lcu=2)), 88.5052, 136.2253)
+def test_ecs_fargate_service_load_balancer_and_vpc_origin() -> None:
+    # 1 vCPU / 2 GB task, 2 tasks. idle: vCPU 2 x 730 x 0.04048 = 59.1008; memory 2 x 2 x 730 x 0.004445 = 12.9794
+    # -> 72.0802; usage (+730 task-hours): vCPU 2,190 x 0.04048 = 88.6512; memory 4,380 x 0.004445 = 19.4691 -> 108.1203
+    task = res("aws:ecs/taskDefinition:TaskDefinition", "task", cpu="1024", memory="2048")
+    service = res("aws:ecs/service:Service", taskDefinition="id-task", desiredCount=2)
+    assert_cost(line_of([task, service], usage(api_extra_instance_hours=730)), 72.0802, 108.1203)
+    # ALB 730 x 0.0225 = 16.425; 2 LCU x 730 x 0.008 = 11.68 -> 28.105
+    assert_cost(line_of([res("aws:lb/loadBalancer:LoadBalancer", loadBalancerType="application")], usage(alb_lcu=2)),
+                16.425, 28.105)
+    # the VPC origin itself is free; 50 GB of request bodies to the origin x 0.02 = 1.00
+    assert_cost(line_of([res("aws:cloudfront/vpcOrigin:VpcOrigin")], usage(api_request_gb=50)), 0.0, 1.0)
 
 
 def test_ecr_storage_and_enhanced_scanning() -> None:
@@ -334,12 +337,12 @@ def test_ssm_parameter_tiers() -> None:
 
 
 def test_unknown_type_is_reported_not_counted() -> None:
-    result = cost.estimate(synthetic(res("aws:lambda/function:Function", "fn"), res("aws:ec2/eip:Eip", "ip")), usage())
+    result = cost.estimate(synthetic(res("aws:appsync/graphQLApi:GraphQLApi", "fn"), res("aws:ec2/eip:Eip", "ip")), usage())
     lines = {line.resource.name: line for line in result.lines}
     assert lines["fn"].status == "unpriced" and lines["fn"].idle == 0
     assert [line.resource.name for line in result.unpriced] == ["fn"]
     assert result.idle == pytest.approx(3.65)
-    assert "NOT PRICED (1" in cost.render(result) and "aws:lambda/function:Function" in cost.render(result)
+    assert "NOT PRICED (1" in cost.render(result) and "aws:appsync/graphQLApi:GraphQLApi" in cost.render(result)
 
 
 def test_charge_without_a_figure_is_reported() -> None:
@@ -361,10 +364,10 @@ def test_paid_performance_insights_retention_is_reported() -> None:
     assert all(line.idle == pytest.approx(43.80) for line in result.lines if line.resource.name in ("long", "free"))
 
 
-API_PLATFORMS = [None, {"vitality:api.platform": "ecs-express"}]
+API_PLATFORMS = [None, {"vitality:api.platform": "apprunner"}]
 
 
-@pytest.mark.parametrize("overrides", API_PLATFORMS, ids=["apprunner", "ecs-express"])
+@pytest.mark.parametrize("overrides", API_PLATFORMS, ids=["ecs", "apprunner"])
 def test_every_type_the_program_creates_is_priced_or_free(stack: str, overrides: Any) -> None:
     capture = capture_for(stack, overrides=overrides)
     missing: dict[str, list[str]] = {}
@@ -379,7 +382,7 @@ def test_every_type_the_program_creates_is_priced_or_free(stack: str, overrides:
     )
 
 
-@pytest.mark.parametrize("overrides", API_PLATFORMS, ids=["apprunner", "ecs-express"])
+@pytest.mark.parametrize("overrides", API_PLATFORMS, ids=["ecs", "apprunner"])
 def test_every_charge_the_program_incurs_has_a_price_entry(stack: str, overrides: Any) -> None:
     result = cost.estimate(capture_for(stack, overrides=overrides))
     unknown = {c.charge.price for line in result.lines for c in line.costs if c.charge.price not in PRICES}

@@ -171,7 +171,7 @@ def _steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "pull-request.yml"]
+    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "drift.yml", "pull-request.yml"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -220,7 +220,10 @@ def test_pull_requests_preview_every_stack_with_the_policy_pack() -> None:
 def test_main_deploys_dev_then_prod_through_the_protected_environment() -> None:
     doc = _load(ROOT / ".github/workflows/deploy.yml")
     ci = load_stack_config("prod").values["vitality:ci"]
-    assert doc["on"] == {"push": {"branches": [ci.get("deployBranch", "main")]}}
+    assert doc["on"]["push"] == {"branches": [ci.get("deployBranch", "main")]}
+    # a manual run may deploy an API image; nothing else triggers a deploy
+    assert set(doc["on"]) == {"push", "workflow_dispatch"}
+    assert set(doc["on"]["workflow_dispatch"]["inputs"]) == {"api_image"}
     dev, prod = doc["jobs"]["deploy-dev"], doc["jobs"]["deploy-prod"]
     assert dev["needs"] == "test" and prod["needs"] == "deploy-dev"
     assert "environment" not in dev  # its OIDC subject is the branch ref the deploy role trusts
@@ -229,9 +232,17 @@ def test_main_deploys_dev_then_prod_through_the_protected_environment() -> None:
         assert job["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
         creds = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
-        pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+        pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@") and "command" in s["with"])
         assert pulumi["with"]["command"] == "up" and pulumi["with"]["stack-name"] == stack
         assert pulumi["with"]["policyPacks"] == "policy"
+        names = [s.get("name", "") for s in job["steps"]]
+        image = job["steps"][names.index("Set the API image (manual runs with api_image)")]
+        assert image["if"] == "${{ inputs.api_image != '' }}" and image["env"]["API_IMAGE"] == "${{ inputs.api_image }}"
+        assert image["run"] == f'pulumi config set --path api.image "$API_IMAGE" --stack {stack}'  # no ${{ }} in run
+        wait = job["steps"][names.index("Wait until the API service is stable (api.platform ecs)")]
+        assert "aws ecs wait services-stable" in wait["run"] and f"--stack {stack}" in wait["run"]
+        assert names.index("Set the API image (manual runs with api_image)") < job["steps"].index(pulumi) < names.index(
+            "Wait until the API service is stable (api.platform ecs)")
 
 
 def test_ci_entry_point_lints_before_testing() -> None:

@@ -241,25 +241,26 @@ def test_s3_origin_uses_origin_access_control(fe: Capture) -> None:
     assert default["cachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
 
-def test_api_origin_is_https_only_with_the_origin_verify_secret(fe: Capture) -> None:
-    api = origin(fe, "api")
-    service = fe.one("aws:apprunner/service:Service")  # apprunner is both stacks' platform
-    assert api["domainName"] == service.outputs["serviceUrl"]
-    config = api["customOriginConfig"]
-    assert config["originProtocolPolicy"] == "https-only"
-    assert config["originSslProtocols"] == ["TLSv1.2"]
+def test_api_origin_is_the_vpc_origin_with_the_origin_verify_secret(fe: Capture) -> None:
+    api = origin(fe, "api")  # ecs is both stacks' platform
+    vpc_origin = fe.one("aws:cloudfront/vpcOrigin:VpcOrigin")
+    assert api["vpcOriginConfig"] == {"vpcOriginId": vpc_origin.id, "originReadTimeout": 30, "originKeepaliveTimeout": 5}
+    assert api["domainName"] == fe.one("aws:lb/loadBalancer:LoadBalancer").outputs["dnsName"]
+    assert "customOriginConfig" not in api
     secret = fe.one("random:index/randomPassword:RandomPassword")
     assert api["customHeaders"] == [{"name": "X-Origin-Verify", "value": secret.outputs["result"]}]
     origins = distribution(fe).inputs["origins"]
     assert isinstance(origins, dict) and SECRET_SIG in origins, "the origin-verify secret must stay a secret"
 
 
-def test_api_origin_follows_the_ecs_express_platform() -> None:
-    fe = capture_for("dev", overrides={"vitality:api.platform": "ecs-express"})
+def test_api_origin_on_apprunner_is_https_only() -> None:
+    fe = capture_for("dev", overrides={"vitality:api.platform": "apprunner"})
     api = origin(fe, "api")
-    (ingress,) = fe.one("aws:ecs/expressGatewayService:ExpressGatewayService").outputs["ingressPaths"]
-    assert api["domainName"] == ingress["endpoint"].split("://", 1)[1]
-    assert api["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    assert api["domainName"] == fe.one("aws:apprunner/service:Service").outputs["serviceUrl"]
+    config = api["customOriginConfig"]
+    assert config["originProtocolPolicy"] == "https-only"
+    assert config["originSslProtocols"] == ["TLSv1.2"]
+    assert "vpcOriginConfig" not in api
 
 
 def test_component_needs_only_the_api_origin_view(component: Capture) -> None:

@@ -55,9 +55,18 @@ def watched(capture: Capture) -> dict[str, Any]:
     if runner:
         out["apprunner_name"] = runner[0].outputs["serviceName"]
         out["apprunner_id"] = runner[0].outputs["serviceId"]
+        out["trace_service"] = out["apprunner_name"]
+        out["api_log_group"] = f"/aws/apprunner/{out['apprunner_name']}/{out['apprunner_id']}/application"
     else:
+        # the name the ADOT sidecar's traces carry (the task's OTEL_SERVICE_NAME), and the task log group
+        task = json.loads(capture.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+        env = {e["name"]: e["value"] for e in task[0]["environment"]}
+        out["trace_service"] = env["OTEL_SERVICE_NAME"]
+        out["api_log_group"] = task[0]["logConfiguration"]["options"]["awslogs-group"]
         out["ecs_cluster"] = capture.one("aws:ecs/cluster:Cluster").outputs["name"]
-        out["ecs_service"] = capture.one("aws:ecs/expressGatewayService:ExpressGatewayService").outputs["serviceName"]
+        out["ecs_service"] = capture.one("aws:ecs/service:Service").outputs["name"]
+        out["load_balancer"] = capture.one("aws:lb/loadBalancer:LoadBalancer").outputs["arnSuffix"]
+        out["target_group"] = capture.one("aws:lb/targetGroup:TargetGroup").outputs["arnSuffix"]
     return out
 
 
@@ -92,10 +101,10 @@ def topic(capture: Capture, severity: str, edge: bool) -> str:
     return capture.named(name, "aws:sns/topic:Topic").outputs["arn"]
 
 
-@pytest.fixture(params=["dev", "prod", "prod-ecs"])
+@pytest.fixture(params=["dev", "prod", "prod-apprunner"])
 def stack_capture(request: pytest.FixtureRequest) -> Capture:
-    if request.param == "prod-ecs":
-        return obs("prod", overrides={"vitality:api.platform": "ecs-express"})
+    if request.param == "prod-apprunner":
+        return obs("prod", overrides={"vitality:api.platform": "apprunner"})
     return obs(request.param)
 
 
@@ -107,7 +116,7 @@ def stack_capture(request: pytest.FixtureRequest) -> Capture:
 def test_catalog_ids_are_unique_and_every_service_can_page() -> None:
     assert len(set(ALARM_IDS)) == len(ALARM_IDS)
     for service in SERVICES:
-        for platform in ("apprunner", "ecs-express"):
+        for platform in ("ecs", "apprunner"):
             members = [s for s in CATALOG if s.service == service.key and applies(s, platform, 0)]
             assert any(s.severity == "critical" for s in members), (service.key, platform)
     for spec in CATALOG:
@@ -171,11 +180,16 @@ def test_dimensions_reference_the_watched_resources(stack_capture: Capture) -> N
     monitor = stack_capture.one("aws:rum/appMonitor:AppMonitor")
     apprunner = s.api.platform == "apprunner"
     ids = watched(stack_capture)
-    expected_by_service = {
-        "aurora": {"DBClusterIdentifier": ids["cluster"]},
-        "api": {"ServiceName": ids["apprunner_name"], "ServiceID": ids["apprunner_id"]}
+    api_dimensions = {
+        "service": {"ServiceName": ids["apprunner_name"], "ServiceID": ids["apprunner_id"]}
         if apprunner
         else {"ClusterName": ids["ecs_cluster"], "ServiceName": ids["ecs_service"]},
+    }
+    if not apprunner:
+        api_dimensions["load_balancer"] = {"LoadBalancer": ids["load_balancer"]}
+        api_dimensions["target_group"] = {"LoadBalancer": ids["load_balancer"], "TargetGroup": ids["target_group"]}
+    expected_by_service = {
+        "aurora": {"DBClusterIdentifier": ids["cluster"]},
         "cdn": {"DistributionId": ids["distribution"], "Region": "Global"},
         "waf": {"WebACL": ids["waf_metric"], "Rule": "ALL"},
         "rum": {"application_name": monitor.outputs["name"]},
@@ -185,6 +199,8 @@ def test_dimensions_reference_the_watched_resources(stack_capture: Capture) -> N
         if spec.service == "nat":
             assert dims == {"NatGatewayId": nats[key].id}
             assert stack_capture.resolve(dims["NatGatewayId"]) is nats[key]
+        elif spec.service == "api":
+            assert dims == api_dimensions[spec.dimensions], name
         else:
             assert dims == expected_by_service[spec.service], name
 
@@ -202,9 +218,9 @@ def test_edge_alarms_live_in_us_east_1_and_the_rest_at_home(stack_capture: Captu
 
 def test_threshold_override_replaces_the_catalog_value() -> None:
     capture = obs("prod", overrides={"vitality:observability.thresholds.aurora-cpu": 65,
-                                     "vitality:observability.thresholds.api-instances-at-max": 7})
+                                     "vitality:observability.thresholds.api-ecs-tasks-at-max": 7})
     assert capture.named("vitality-prod-obs-aurora-cpu").inputs["threshold"] == 65
-    assert capture.named("vitality-prod-obs-api-instances-at-max").inputs["threshold"] == 7
+    assert capture.named("vitality-prod-obs-api-ecs-tasks-at-max").inputs["threshold"] == 7
     assert obs("prod").named("vitality-prod-obs-aurora-cpu").inputs["threshold"] == 80
 
 
@@ -348,10 +364,10 @@ def test_xray_group_sampling_and_encryption(capture_any: Capture) -> None:
     s = settings_of(c)
     ids = watched(c)
     group = c.one("aws:xray/group:Group")
-    assert group.inputs["filterExpression"] == f'service("{ids["apprunner_name"]}")'
+    assert group.inputs["filterExpression"] == f'service("{ids["trace_service"]}")'
     assert group.inputs["insightsConfiguration"] == {"insightsEnabled": True, "notificationsEnabled": True}
     rule = c.one("aws:xray/samplingRule:SamplingRule")
-    assert rule.inputs["serviceName"] == ids["apprunner_name"]
+    assert rule.inputs["serviceName"] == ids["trace_service"]
     assert rule.inputs["fixedRate"] == s.observability.trace_sample_rate
     assert len(rule.inputs["ruleName"]) <= 32 and len(group.inputs["groupName"]) <= 32
     encryption = c.of_type("aws:xray/encryptionConfig:EncryptionConfig")
@@ -380,8 +396,7 @@ def test_saved_queries(capture_any: Capture) -> None:
     queries = {r.inputs["name"].split("/", 1)[1]: r for r in c.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")}
     assert set(queries) == {"api-5xx-by-path", "slow-queries", "waf-blocks-by-rule"}
     assert all(r.inputs["name"].startswith(f"vitality-{c.stack}/") for r in queries.values())
-    assert queries["api-5xx-by-path"].inputs["logGroupNames"] == [
-        f"/aws/apprunner/{ids['apprunner_name']}/{ids['apprunner_id']}/application"]
+    assert queries["api-5xx-by-path"].inputs["logGroupNames"] == [ids["api_log_group"]]
     assert "status >= 500" in queries["api-5xx-by-path"].inputs["queryString"]
     assert queries["slow-queries"].inputs["logGroupNames"] == [f"/aws/rds/cluster/{ids['cluster']}/postgresql"]
     waf = queries["waf-blocks-by-rule"]
@@ -479,18 +494,21 @@ def test_docs_table_is_current() -> None:
         assert f"`{spec.id}`" in text
 
 
-def test_ecs_express_queries_and_traces_follow_the_platform() -> None:
-    c = obs("prod", overrides={"vitality:api.platform": "ecs-express"})
+def test_apprunner_queries_and_traces_follow_the_platform() -> None:
+    c = obs("prod", overrides={"vitality:api.platform": "apprunner"})
     ids = watched(c)
-    service = ids["ecs_service"]
+    service = ids["apprunner_name"]
     assert c.one("aws:xray/group:Group").inputs["filterExpression"] == f'service("{service}")'
     assert c.one("aws:xray/samplingRule:SamplingRule").inputs["serviceName"] == service
     query = next(r for r in c.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")
                  if r.inputs["name"].endswith("/api-5xx-by-path"))
-    (group_name,) = query.inputs["logGroupNames"]
-    api = c.named("vitality-prod-api")
-    groups = [g for g in c.descendants(api.urn) if g.type == "aws:cloudwatch/logGroup:LogGroup"]
-    assert group_name in {g.outputs["name"] for g in groups}
+    assert query.inputs["logGroupNames"] == [ids["api_log_group"]]
+
+
+def test_ecs_task_logs_are_the_queried_group(capture_any: Capture) -> None:
+    api = capture_any.named(f"vitality-{capture_any.stack}-api")
+    groups = {g.outputs["name"] for g in capture_any.descendants(api.urn) if g.type == "aws:cloudwatch/logGroup:LogGroup"}
+    assert watched(capture_any)["api_log_group"] in groups
 
 
 def test_connection_threshold_stays_below_aurora_max_connections() -> None:

@@ -35,6 +35,12 @@ CATALOG_ALARMS: dict[str, tuple[str, float, float]] = {
     "api-cpu": (GT, 90, 80),
     "api-memory": (GT, 90, 80),
     "api-instances-at-max": (GTE, 2, 10),
+    "api-elb-5xx-rate": (GT, 10, 5),
+    "api-target-5xx-rate": (GT, 10, 5),
+    "api-target-latency-p99": (GT, 3, 2),
+    "api-unhealthy-hosts": (GT, 0, 0),
+    "api-rejected-connections": (GT, 0, 0),
+    "api-ecs-tasks-below-desired": (GT, 0, 0),
     "api-ecs-cpu": (GT, 90, 80),
     "api-ecs-memory": (GT, 90, 80),
     "api-ecs-tasks-at-max": (GTE, 2, 10),
@@ -120,7 +126,7 @@ def test_alert_topics_deny_plain_http_publishes_only(capture: Capture) -> None:
 
 def test_hardened_bucket_expires_noncurrent_versions_after_90_days_by_default(capture: Capture) -> None:
     assert LifecycleRule(id="pin").noncurrent_expire_days == 90
-    expected = {"web-logs": 30, "web-site": 30}  # the frontend sets its own; the audit buckets keep the default
+    expected = {"web-logs": 30, "web-site": 30, "api-alb-logs": 30, "api-alb-logs-access": 30}
     if capture.stack == "prod":
         expected |= {"security-audit": 90, "security-config-history": 90, "security-access-logs": 90}
     found = {}

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
-from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, serialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from offline import Capture
@@ -23,7 +24,9 @@ from policy.evaluate import evaluate, resource_args, stack_args
 
 
 def plain(value: Any) -> Any:
-    """A policy's props (behind the SDK's proxies) as plain data."""
+    """A policy's props (behind the SDK's proxies) as plain data; assets and archives by type and contents."""
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
+        return (type(value).__name__, plain({k: v for k, v in vars(value).items() if not k.startswith("_")}))
     if isinstance(value, Mapping):
         return {k: plain(value[k]) for k in value}
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
@@ -32,9 +35,10 @@ def plain(value: Any) -> Any:
 
 
 def engine_struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    """The properties as the engine puts them on the wire: the captured values, secrets still wrapped."""
+    """The properties as the engine puts them on the wire: the captured values, secrets still wrapped, assets and
+    archives as their signature objects."""
     struct = struct_pb2.Struct()
-    struct.update(props)
+    struct.update(serialize_properties(props))
     return struct
 
 

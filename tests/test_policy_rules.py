@@ -452,6 +452,37 @@ CASES: dict[str, Case] = {
         lambda: protected_service(secret="something-else"), lambda: protected_service()),
     "policy-exceptions-hold": (
         lambda: protected_service(associate=False, exception=True), lambda: protected_service(exception=True)),
+    "alb-hardening": one(
+        R.LOAD_BALANCER, {"loadBalancerType": "application", "dropInvalidHeaderFields": False, "desyncMitigationMode": "monitor"},
+        {"loadBalancerType": "application", "dropInvalidHeaderFields": True, "desyncMitigationMode": "strictest",
+         "accessLogs": {"bucket": "alb-logs-1234567", "enabled": True}}),
+    "alb-deletion-protection": one(R.LOAD_BALANCER, {"enableDeletionProtection": False}, {"enableDeletionProtection": True},
+                                   env="prod"),
+    "alb-http-redirect": one(
+        R.LISTENER, {"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]},
+        {"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443",
+                                                                                  "statusCode": "HTTP_301"}}]}),
+    "alb-waf-associated": (
+        lambda: [res(R.LOAD_BALANCER, "alb", {"loadBalancerType": "application"}, arn="arn:aws:elasticloadbalancing:lb/app/a/1")],
+        lambda: [res(R.LOAD_BALANCER, "alb", {"loadBalancerType": "application"}, arn="arn:aws:elasticloadbalancing:lb/app/a/1"),
+                 res(R.WAF_ASSOCIATION, "alb-waf", {"resourceArn": "arn:aws:elasticloadbalancing:lb/app/a/1",
+                                                    "webAclArn": "arn:acl"})]),
+    "cloudfront-vpc-origin-https": one(
+        R.VPC_ORIGIN, {"vpcOriginEndpointConfig": {"originProtocolPolicy": "http-only",
+                                                   "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1}}},
+        {"vpcOriginEndpointConfig": {"originProtocolPolicy": "https-only",
+                                     "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1}}}),
+    "ecs-cluster-container-insights": one(R.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": "disabled"}]},
+                                          {"settings": [{"name": "containerInsights", "value": "enhanced"}]}),
+    "ecs-service-private-and-current": one(
+        R.ECS_SERVICE, {"launchType": "FARGATE", "platformVersion": "1.3.0", "networkConfiguration": {"assignPublicIp": True}},
+        {"launchType": "FARGATE", "platformVersion": "LATEST", "networkConfiguration": {"assignPublicIp": False}}),
+    "ecs-task-definition-hardening": one(
+        R.TASK_DEFINITION,
+        {"containerDefinitions": json.dumps([{"name": "api", "privileged": True,
+                                              "environment": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "x"}]}])},
+        {"containerDefinitions": json.dumps([{"name": "api", "readonlyRootFilesystem": True,
+                                              "logConfiguration": {"logDriver": "awslogs"}}])}),
     "log-group-retention": one(R.LOG_GROUP, {"retentionInDays": 30, "kmsKeyId": "k"},
                                {"retentionInDays": 365, "kmsKeyId": "k"}, env="prod"),
     "log-group-kms": one(R.LOG_GROUP, {"retentionInDays": 30}, {"retentionInDays": 30, "kmsKeyId": "arn:k"}),

@@ -224,7 +224,8 @@ def _sdk_class(token: str) -> type:
     import pulumi_aws
 
     _, module, name = token.split(":")
-    return getattr(getattr(pulumi_aws, module.split("/")[0]), name)
+    package = module.split("/")[0]
+    return getattr(getattr(pulumi_aws, "lambda_" if package == "lambda" else package), name)
 
 
 def _has_tags_input(token: str) -> bool:

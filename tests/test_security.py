@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components.conformance_pack import packed_rules
 from components.security import GUARDDUTY_FEATURES, PRODUCTS
 from components.security_config import managed_rules
 from components.security_trail import CIS_FILTERS
@@ -331,7 +332,8 @@ def test_delivery_channel_status_and_retention(prod) -> None:
 def test_managed_rules_map_to_control_ids(prod) -> None:
     table = managed_rules(SecuritySettings(account_baseline=True))
     rules = prod.of_type("aws:cfg/rule:Rule")
-    assert sorted(r.inputs["source"]["sourceIdentifier"] for r in rules) == sorted(table)
+    # the SOC 2 rules live in the conformance pack (tests/test_security_findings.py); the rest stay standalone
+    assert sorted(r.inputs["source"]["sourceIdentifier"] for r in rules) == sorted(set(table) - set(packed_rules(table)))
     for identifier, spec in table.items():
         assert spec.controls and all(CONTROL_ID_RE.fullmatch(c) for c in spec.controls), identifier
     status = prod.one("aws:cfg/recorderStatus:RecorderStatus")
@@ -340,39 +342,49 @@ def test_managed_rules_map_to_control_ids(prod) -> None:
         assert status.urn in rule.dependencies
         spec = table[rule.inputs["source"]["sourceIdentifier"]]
         assert rule.inputs["tags"]["SecurityHubControls"] == " ".join(spec.controls)
-    password = next(r for r in rules if r.inputs["source"]["sourceIdentifier"] == "IAM_PASSWORD_POLICY")
-    assert json.loads(password.inputs["inputParameters"])["MinimumPasswordLength"] == "14"
+    pack = {r["Properties"]["Source"]["SourceIdentifier"]: r["Properties"] for r in _pack(prod)["Resources"].values()
+            if r["Type"] == "AWS::Config::ConfigRule"}
+    assert pack["IAM_PASSWORD_POLICY"]["InputParameters"]["MinimumPasswordLength"] == "14"
     covered = {c for spec in table.values() for c in spec.controls}
     assert {"CloudTrail.1", "CloudTrail.2", "CloudTrail.4", "CloudTrail.5", "S3.5", "S3.8", "EC2.2", "EC2.6", "IAM.15"} <= covered
 
 
+def _pack(capture) -> dict:
+    return json.loads(capture.one("aws:cfg/conformancePack:ConformancePack").inputs["templateBody"])
+
+
+def _remediations(capture) -> list[dict]:
+    return [r["Properties"] for r in _pack(capture)["Resources"].values() if r["Type"] == "AWS::Config::RemediationConfiguration"]
+
+
 def test_remediations_pass_the_assume_role_with_retries_and_rate_limits(prod) -> None:
     role = prod.named("vitality-prod-security-remediation-role")
-    remediations = prod.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration")
-    documents = {r.inputs["targetId"] for r in remediations}
+    remediations = _remediations(prod)
+    assert prod.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration") == []  # they moved into the pack
+    documents = {r["TargetId"] for r in remediations}
     assert documents == {
         "AWSConfigRemediation-ConfigureS3BucketPublicAccessBlock",
         "AWSConfigRemediation-RestrictBucketSSLRequestsOnly",
         "AWSConfigRemediation-RemoveVPCDefaultSecurityGroupRules",
         "AWSConfigRemediation-EnableCloudTrailLogFileValidation",
     }
-    rule_names = {r.outputs["name"] for r in prod.of_type("aws:cfg/rule:Rule")}
-    for r in remediations:
-        i = r.inputs
-        params = {p["name"]: p for p in i["parameters"]}
-        assert params["AutomationAssumeRole"] == {"name": "AutomationAssumeRole", "staticValue": role.outputs["arn"]}
-        assert sum(1 for p in i["parameters"] if p.get("resourceValue") == "RESOURCE_ID") == 1
-        assert i["configRuleName"] in rule_names
-        assert i["targetType"] == "SSM_DOCUMENT"
-        assert i["automatic"] is True
-        assert i["maximumAutomaticAttempts"] == 5 and i["retryAttemptSeconds"] == 60
-        assert i["executionControls"]["ssmControls"] == {"concurrentExecutionRatePercentage": 10, "errorPercentage": 10}
+    rule_names = {r["Properties"]["ConfigRuleName"] for r in _pack(prod)["Resources"].values()
+                  if r["Type"] == "AWS::Config::ConfigRule"}
+    for i in remediations:
+        params = i["Parameters"]
+        assert params["AutomationAssumeRole"] == {"StaticValue": {"Values": [role.outputs["arn"]]}}
+        assert sum(1 for p in params.values() if p.get("ResourceValue") == {"Value": "RESOURCE_ID"}) == 1
+        assert i["ConfigRuleName"] in rule_names
+        assert i["TargetType"] == "SSM_DOCUMENT"
+        assert i["Automatic"] is True
+        assert i["MaximumAutomaticAttempts"] == 5 and i["RetryAttemptSeconds"] == 60
+        assert i["ExecutionControls"]["SsmControls"] == {"ConcurrentExecutionRatePercentage": 10, "ErrorPercentage": 10}
 
 
 def test_dev_style_manual_remediation_from_config() -> None:
     capture = capture_for("prod", overrides={"vitality:security.remediation": "manual"})
-    remediations = capture.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration")
-    assert remediations and all(r.inputs["automatic"] is False for r in remediations)
+    remediations = _remediations(capture)
+    assert remediations and all(r["Automatic"] is False for r in remediations)
 
 
 def test_remediation_role_is_least_privilege(prod) -> None:
@@ -533,5 +545,5 @@ def test_a_dev_environment_owning_the_baseline_keeps_the_audit_bucket_deletable(
     assert not config_bucket.protect and config_bucket.inputs["forceDestroy"] is True
     assert capture.one("aws:cfg/deliveryChannel:DeliveryChannel").inputs["s3BucketName"] == config_bucket.id
     assert capture.one("aws:cloudtrail/trail:Trail").inputs["name"] == "vitality-dev-trail"
-    remediations = capture.of_type("aws:cfg/remediationConfiguration:RemediationConfiguration")
-    assert remediations and all(r.inputs["automatic"] is False for r in remediations)
+    remediations = _remediations(capture)
+    assert remediations and all(r["Automatic"] is False for r in remediations)

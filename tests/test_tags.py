@@ -17,7 +17,8 @@ def taggable(type_token: str) -> bool:
     package, module, kind = type_token.split(":")
     if package != "aws":
         return False
-    cls = getattr(importlib.import_module(f"pulumi_aws.{module.split('/')[0]}"), kind)
+    package_module = module.split("/")[0]
+    cls = getattr(importlib.import_module(f"pulumi_aws.{package_module}_" if package_module == "lambda" else f"pulumi_aws.{package_module}"), kind)
     return "tags" in inspect.signature(cls._internal_init).parameters
 
 

@@ -15,6 +15,7 @@ Where things live:
 - `project.py`: the top-level keys (`environment`, `tags`) and the provider keys (`aws:region`).
 - `network.py`, `database.py`, `api.py`, `registry.py`, `frontend.py`, `observability.py`, `security.py`, `ci.py`:
   one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`.
+- `security_findings.py`: the `securityFindings` section (connector, webhook, compliance report schedule).
 - `loader.py`: `SECTIONS`, `Settings`, the cross-area and environment-profile rules, `load_settings` and the
   Pulumi.yaml generator `project_config_schema`.
 
@@ -84,6 +85,7 @@ from .security import (
     SecurityContact,
     SecuritySettings,
 )
+from .security_findings import CONNECTOR_PROVIDERS, ConnectorSettings, FindingsSettings, WebhookSettings
 
 __all__ = [
     "API_CPU_UNITS",
@@ -94,6 +96,7 @@ __all__ = [
     "BOOTSTRAP_HEALTH_PATH",
     "BOOTSTRAP_IMAGE",
     "BOOTSTRAP_PORT",
+    "CONNECTOR_PROVIDERS",
     "CONTROL_ID_RE",
     "COUNTRY_CODES",
     "DATABASE_MAJORS",
@@ -127,9 +130,11 @@ __all__ = [
     "Check",
     "CiSettings",
     "ConfigError",
+    "ConnectorSettings",
     "ControlException",
     "DatabaseSettings",
     "DbParameter",
+    "FindingsSettings",
     "FrontendSettings",
     "Key",
     "NetworkSettings",
@@ -142,6 +147,7 @@ __all__ = [
     "SecurityContact",
     "SecuritySettings",
     "Settings",
+    "WebhookSettings",
     "between",
     "derived_subnet",
     "is_image_reference",

@@ -21,10 +21,11 @@ from .project import AWS_REGION_RE, TOP_LEVEL
 from .registry import REGISTRY_SECTION, RegistrySettings, read_registry
 from .schema import _MISSING, PROJECT, ConfigError, Section, _decode, _Problems, _Reader, raw_config
 from .security import SECURITY_SECTION, SecuritySettings, read_security
+from .security_findings import FINDINGS_SECTION, FindingsSettings, read_findings
 
 SECTIONS: tuple[Section, ...] = (
     NETWORK_SECTION, DATABASE_SECTION, API_SECTION, REGISTRY_SECTION, FRONTEND_SECTION, OBSERVABILITY_SECTION,
-    SECURITY_SECTION, CI_SECTION,
+    SECURITY_SECTION, FINDINGS_SECTION, CI_SECTION,
 )
 
 
@@ -42,6 +43,7 @@ class Settings:
     frontend: FrontendSettings
     observability: ObservabilitySettings
     security: SecuritySettings
+    findings: FindingsSettings
     ci: CiSettings
 
     @property
@@ -119,11 +121,12 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
     parsed = {
         "network": read_network(problems, section_raw["network"], region),
         "database": read_database(problems, section_raw["database"]),
-        "api": read_api(problems, section_raw["api"]),
+        "api": read_api(problems, section_raw["api"], region),
         "registry": read_registry(problems, section_raw["registry"]),
         "frontend": read_frontend(problems, section_raw["frontend"]),
         "observability": read_observability(problems, section_raw["observability"]),
         "security": read_security(problems, section_raw["security"]),
+        "findings": read_findings(problems, section_raw[FINDINGS_SECTION.name], pulumi.runtime.is_config_secret),
         "ci": read_ci(problems, section_raw["ci"]),
     }
     environment = top.values.get("environment")

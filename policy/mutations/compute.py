@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .core import APPRUNNER, Mutant, items, variant
@@ -193,3 +194,98 @@ def _verify_removed(m: Mutant) -> str:
     m.edit(m.get(WEB_ACL, "api-waf"), lambda p: p.update(
         rules=[r for r in p["rules"] if "notStatement" not in r["statement"]]))
     return m.get(SERVICE).name
+
+
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+ECS_SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+@variant("alb-hardening", "invalid header fields passed through", "value", BOTH)
+def _alb_headers(m: Mutant) -> str:
+    return m.set(m.get(LOAD_BALANCER, "api-alb"), "dropInvalidHeaderFields", False)
+
+
+@variant("alb-hardening", "desync mitigation monitor-only", "value")
+def _alb_desync(m: Mutant) -> str:
+    return m.set(m.get(LOAD_BALANCER, "api-alb"), "desyncMitigationMode", "monitor")
+
+
+@variant("alb-hardening", "access logs disabled", "partial")
+def _alb_logs(m: Mutant) -> str:
+    return m.set(m.get(LOAD_BALANCER, "api-alb"), "accessLogs.enabled", False)
+
+
+@variant("alb-deletion-protection", "deletion protection off", "value")
+def _alb_deletion(m: Mutant) -> str:
+    return m.set(m.get(LOAD_BALANCER, "api-alb"), "enableDeletionProtection", False)
+
+
+@variant("alb-http-redirect", "HTTP listener forwards (the excepted finding on another listener)", "added", BOTH)
+def _alb_http(m: Mutant) -> str:
+    listener = m.get(LISTENER, "api-listener")
+    return m.add(LISTENER, f"{m.prefix}api-listener-plain", {**listener.inputs, "protocol": "HTTP", "port": 8080},
+                 like=listener).name
+
+
+@variant("alb-http-redirect", "redirect to plain HTTP", "value")
+def _alb_redirect_http(m: Mutant) -> str:
+    listener = m.get(LISTENER, "api-listener")
+    return m.add(LISTENER, f"{m.prefix}api-listener-redirect", {
+        "protocol": "HTTP", "port": 8081,
+        "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTP", "port": "80", "statusCode": "HTTP_301"}}]},
+        like=listener).name
+
+
+@variant("alb-waf-associated", "web ACL association of the load balancer removed", "removed", BOTH)
+def _alb_waf(m: Mutant) -> str:
+    m.remove(m.get(ACL_ASSOCIATION, "api-waf-alb"))
+    return m.get(LOAD_BALANCER, "api-alb").name
+
+
+@variant("ecs-cluster-container-insights", "Container Insights disabled", "value", BOTH)
+def _insights(m: Mutant) -> str:
+    return m.set(m.get(ECS_CLUSTER, "api-cluster"), "settings", [{"name": "containerInsights", "value": "disabled"}])
+
+
+@variant("ecs-service-private-and-current", "tasks get a public IP", "value", BOTH)
+def _public_ip(m: Mutant) -> str:
+    return m.set(m.get(ECS_SERVICE), "networkConfiguration.assignPublicIp", True)
+
+
+@variant("ecs-service-private-and-current", "platform version pinned", "value")
+def _platform_pinned(m: Mutant) -> str:
+    return m.edit(m.get(ECS_SERVICE), lambda p: p.update(launchType="FARGATE", platformVersion="1.3.0"))
+
+
+def _containers(change: Any) -> Any:
+    def edit(props: dict[str, Any]) -> None:
+        raw = props["containerDefinitions"]
+        containers = json.loads(raw) if isinstance(raw, str) else raw
+        change(containers[0])
+        props["containerDefinitions"] = json.dumps(containers) if isinstance(raw, str) else containers
+
+    return edit
+
+
+@variant("ecs-task-definition-hardening", "privileged container", "value", BOTH)
+def _privileged(m: Mutant) -> str:
+    return m.edit(m.get(TASK_DEFINITION, "api-task"), _containers(lambda c: c.update(privileged=True)))
+
+
+@variant("ecs-task-definition-hardening", "writable root filesystem", "value")
+def _writable(m: Mutant) -> str:
+    return m.edit(m.get(TASK_DEFINITION, "api-task"), _containers(lambda c: c.pop("readonlyRootFilesystem", None)))
+
+
+@variant("ecs-task-definition-hardening", "AWS credentials in plain environment", "added")
+def _credentials(m: Mutant) -> str:
+    return m.edit(m.get(TASK_DEFINITION, "api-task"), _containers(lambda c: c.setdefault("environment", []).append(
+        {"name": "AWS_SECRET_ACCESS_KEY", "value": "x"})))
+
+
+@variant("ecs-task-definition-hardening", "no log configuration", "removed")
+def _no_logs(m: Mutant) -> str:
+    return m.edit(m.get(TASK_DEFINITION, "api-task"), _containers(lambda c: c.pop("logConfiguration", None)))

@@ -185,3 +185,17 @@ def _waf_logging_removed(m: Mutant) -> str:
 def _waf_log_name(m: Mutant) -> str:
     m.set(m.get(LOG_GROUP, "api-waf-logs"), "name", "waf-logs-api")
     return m.get(WEB_ACL, "api-waf").name
+
+
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+
+
+@variant("cloudfront-vpc-origin-https", "VPC origin allows TLSv1.1", "partial", BOTH)
+def _vpc_origin_tls11(m: Mutant) -> str:
+    return m.set(m.get(VPC_ORIGIN, "api-vpc-origin"), "vpcOriginEndpointConfig.originSslProtocols",
+                 {"items": ["TLSv1.1", "TLSv1.2"], "quantity": 2})
+
+
+@variant("cloudfront-vpc-origin-https", "VPC origin matches the viewer protocol", "value")
+def _vpc_origin_match(m: Mutant) -> str:
+    return m.set(m.get(VPC_ORIGIN, "api-vpc-origin"), "vpcOriginEndpointConfig.originProtocolPolicy", "match-viewer")

@@ -1,8 +1,10 @@
-"""Compute rules: ECR repositories and registry scanning, App Runner services and VPC connectors (ECR.*,
-AppRunner.*)."""
+"""Compute rules: ECR repositories and registry scanning, App Runner services and VPC connectors, ECS clusters,
+services and task definitions, and the Application Load Balancer in front of them (ECR.*, AppRunner.*, ECS.*,
+ELB.*)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any, Optional
 
@@ -24,9 +26,14 @@ from .shared import (
     ECR_LIFECYCLE,
     ECR_REPO,
     ECR_SCANNING,
+    ECS_CLUSTER,
+    ECS_SERVICE,
+    LISTENER,
     LOAD_BALANCER,
     SUBNET,
+    TASK_DEFINITION,
     VPC_ORIGIN,
+    WAF_ASSOCIATION,
     WEB_ACL,
     Findings,
     igw_routed,
@@ -302,3 +309,150 @@ def _api_origin_verify(stack: StackView) -> Findings:
                 yield subject, "no CloudFront origin of the stack sends the X-Origin-Verify header"
             elif detail not in secrets:
                 yield subject, f"web ACL {acl.name} checks a value no CloudFront origin sends"
+
+
+# --------------------------------------------------------------------------------------------------
+# ECS and its Application Load Balancer (the API on api.platform ecs)
+# --------------------------------------------------------------------------------------------------
+
+# Environment names ECS.8 treats as credentials in plain text
+CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA")
+
+
+def _application_lb(res: Res) -> bool:
+    return text(res.get("loadBalancerType")) in ("", "application")
+
+
+@resource_rule(
+    "alb-hardening",
+    types=(LOAD_BALANCER,),
+    controls=("ELB.4", "ELB.5", "ELB.12"),
+    severity="medium",
+    tsc=("CC6.6", "CC7.2"),
+    description="Application Load Balancers drop invalid header fields, use defensive or strictest desync "
+    "mitigation and write access logs.",
+    remediation="Set drop_invalid_header_fields=True, desync_mitigation_mode=\"strictest\" and "
+    "access_logs={bucket: ..., enabled: True}.",
+)
+def _alb_hardening(res: Res) -> Iterator[str]:
+    if not _application_lb(res):
+        return
+    if not truthy(res.get("dropInvalidHeaderFields")):
+        yield "drop_invalid_header_fields is not true"
+    if text(res.get("desyncMitigationMode")) not in ("", "defensive", "strictest"):
+        yield f"desync_mitigation_mode is {res.get('desyncMitigationMode')!r}"
+    logs = res.get("accessLogs")
+    if not truthy(dig(logs, "enabled")) or not text(dig(logs, "bucket")):
+        yield "access logs are not enabled"
+
+
+@resource_rule(
+    "alb-deletion-protection",
+    types=(LOAD_BALANCER,),
+    controls=("ELB.6",),
+    severity="medium",
+    tsc=("A1.2",),
+    prod_only=True,
+    description="Production load balancers have deletion protection enabled.",
+    remediation="Set enable_deletion_protection=True.",
+)
+def _alb_deletion(res: Res) -> Iterator[str]:
+    if not truthy(res.get("enableDeletionProtection")):
+        yield "deletion protection is off"
+
+
+@resource_rule(
+    "alb-http-redirect",
+    types=(LISTENER,),
+    controls=("ELB.1",),
+    severity="medium",
+    tsc=("CC6.7",),
+    description="HTTP listeners of Application Load Balancers only redirect to HTTPS.",
+    remediation="Serve HTTPS (a certificate for the origin name, api.domain) and make any HTTP listener's default "
+    "action a redirect with protocol HTTPS.",
+)
+def _alb_redirect(res: Res) -> Iterator[str]:
+    if text(res.get("protocol")) != "HTTP":
+        return
+    for action in as_list(res.get("defaultActions")):
+        if text(dig(action, "type")) != "redirect" or text(dig(action, "redirect", "protocol")) != "HTTPS":
+            yield f"HTTP listener action {dig(action, 'type')!r} does not redirect to HTTPS"
+
+
+@stack_rule(
+    "alb-waf-associated",
+    types=(LOAD_BALANCER,),
+    controls=("ELB.16",),
+    severity="medium",
+    tsc=("CC6.6",),
+    description="Application Load Balancers are associated with a WAF web ACL.",
+    remediation="Create an aws.wafv2.WebAclAssociation with resource_arn=<load balancer>.arn.",
+)
+def _alb_waf(stack: StackView) -> Findings:
+    for lb in stack.of(LOAD_BALANCER):
+        if _application_lb(lb) and not stack.referrers(lb, (WAF_ASSOCIATION,), "resourceArn"):
+            yield lb, "no web ACL is associated"
+
+
+@resource_rule(
+    "ecs-cluster-container-insights",
+    types=(ECS_CLUSTER,),
+    controls=("ECS.12",),
+    severity="low",
+    tsc=("CC7.2",),
+    description="ECS clusters have Container Insights enabled.",
+    remediation="Set settings=[{name: \"containerInsights\", value: \"enhanced\"}].",
+)
+def _ecs_insights(res: Res) -> Iterator[str]:
+    values = {text(dig(s, "name")): text(dig(s, "value")) for s in as_list(res.get("settings"))}
+    if values.get("containerInsights") not in ("enabled", "enhanced"):
+        yield "Container Insights is not enabled"
+
+
+@resource_rule(
+    "ecs-service-private-and-current",
+    types=(ECS_SERVICE,),
+    controls=("ECS.2", "ECS.10"),
+    severity="high",
+    tsc=("CC6.6", "CC7.1"),
+    description="ECS services get no public IP and Fargate services run the latest platform version.",
+    remediation="Set network_configuration.assign_public_ip=False and platform_version=\"LATEST\" (or leave it unset).",
+)
+def _ecs_service(res: Res) -> Iterator[str]:
+    if truthy(dig(res.get("networkConfiguration"), "assignPublicIp")):
+        yield "tasks get a public IP"
+    version = text(res.get("platformVersion"))
+    if text(res.get("launchType")) == "FARGATE" and version not in ("", "LATEST"):
+        yield f"platform version pinned to {version}"
+
+
+@resource_rule(
+    "ecs-task-definition-hardening",
+    types=(TASK_DEFINITION,),
+    controls=("ECS.4", "ECS.5", "ECS.8", "ECS.9"),
+    severity="high",
+    tsc=("CC6.1", "CC6.8", "CC7.2"),
+    description="Containers are not privileged, have read-only root filesystems, keep credentials out of plain "
+    "environment variables and log through a log configuration.",
+    remediation="Set privileged false, readonlyRootFilesystem true (mount a volume where the image must write), move "
+    "credentials to secrets and give every container a logConfiguration.",
+)
+def _task_definition(res: Res) -> Iterator[str]:
+    raw = res.get("containerDefinitions")
+    try:
+        containers = json.loads(raw) if isinstance(raw, str) else as_list(raw)
+    except ValueError:
+        yield "container definitions are not valid JSON"
+        return
+    for container in containers:
+        name = text(dig(container, "name"))
+        if truthy(dig(container, "privileged")):
+            yield f"container {name} is privileged"
+        if not truthy(dig(container, "readonlyRootFilesystem")):
+            yield f"container {name} has a writable root filesystem"
+        plain = [text(dig(e, "name")) for e in as_list(dig(container, "environment"))
+                 if text(dig(e, "name")) in CREDENTIAL_VARIABLES]
+        if plain:
+            yield f"container {name} has credentials in environment variables {plain}"
+        if not text(dig(container, "logConfiguration", "logDriver")):
+            yield f"container {name} has no log configuration"

@@ -25,6 +25,7 @@ from .shared import (
     LOG_DELIVERY_SOURCE,
     LOG_GROUP,
     OAC,
+    VPC_ORIGIN,
     WAF_LOGGING,
     WEB_ACL,
     Findings,
@@ -202,6 +203,26 @@ def _cf_origin_tls(res: Res) -> Iterator[str]:
         weak = [p for p in as_list(dig(config, "originSslProtocols")) if p != "TLSv1.2"]
         if weak or not as_list(dig(config, "originSslProtocols")):
             yield f"origin {origin_id} allows {weak or 'unspecified protocols'}"
+
+
+@resource_rule(
+    "cloudfront-vpc-origin-https",
+    types=(VPC_ORIGIN,),
+    controls=("CloudFront.9",),
+    severity="medium",
+    tsc=("CC6.7",),
+    description="CloudFront VPC origins reach their load balancer over HTTPS with TLSv1.2 only (CloudFront.9's "
+    "origin encryption; a VPC origin carries its protocol itself, not the distribution).",
+    remediation="Set api.domain and api.hostedZoneId: the listener gets a certificate for that name and the VPC origin "
+    "origin_protocol_policy=\"https-only\" with origin_ssl_protocols [\"TLSv1.2\"].",
+)
+def _vpc_origin_tls(res: Res) -> Iterator[str]:
+    config = res.get("vpcOriginEndpointConfig")
+    if text(dig(config, "originProtocolPolicy")) != "https-only":
+        yield f"origin protocol policy {dig(config, 'originProtocolPolicy')!r}"
+    protocols = as_list(dig(config, "originSslProtocols", "items"))
+    if not protocols or any(p != "TLSv1.2" for p in protocols):
+        yield f"origin TLS protocols {protocols or 'unspecified'}"
 
 
 @stack_rule(

@@ -85,6 +85,14 @@ ECR_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfigurat
 
 APPRUNNER = "aws:apprunner/service:Service"
 CONNECTOR = "aws:apprunner/vpcConnector:VpcConnector"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+ECS_SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"

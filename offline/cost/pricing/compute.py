@@ -1,5 +1,5 @@
-"""Compute pricing: the API's platform (App Runner, ECS Express Mode on Fargate, load balancers) and the
-ECR registry with Inspector scanning."""
+"""Compute pricing: the API's platform (ECS Fargate tasks behind an Application Load Balancer, or App Runner) and
+the ECR registry with Inspector scanning."""
 
 from __future__ import annotations
 
@@ -43,17 +43,24 @@ def _apprunner_service(r: Resource, ctx: Context) -> list[Charge]:
     return charges
 
 
-def _express_service(r: Resource, ctx: Context) -> list[Charge]:
-    vcpu, memory = _size(r.inputs.get("cpu"), 1.0, "vCPU"), _size(r.inputs.get("memory"), 2.0, "GB")
-    targets = r.inputs.get("scalingTargets") or []
-    minimum = int(targets[0].get("minTaskCount", 1)) if targets else _api_minimum(ctx)
+def _ecs_service(r: Resource, ctx: Context) -> list[Charge]:
+    """Fargate bills the task size (every container of the task, the collector sidecar included) per second."""
+    task = ctx.resolve(r.inputs.get("taskDefinition"), "aws:ecs/taskDefinition:TaskDefinition")
+    size = task.inputs if task is not None else {}
+    vcpu, memory = _size(size.get("cpu"), 1.0, "vCPU"), _size(size.get("memory"), 2.0, "GB")
+    desired = r.inputs.get("desiredCount")
+    minimum = int(desired) if known(desired) and desired is not None else _api_minimum(ctx)
     task_hours = (minimum * HOURS, minimum * HOURS + ctx.usage["api_extra_instance_hours"])
     return [
         Charge(f"Fargate vCPU ({minimum} task(s) x {vcpu:g} vCPU)", "fargate.vcpu_hour", vcpu * task_hours[0], vcpu * task_hours[1]),
         Charge(f"Fargate memory ({memory:g} GB per task)", "fargate.gb_hour", memory * task_hours[0], memory * task_hours[1]),
-        flat(f"Application Load Balancer, {HOURS} h", "elb.alb_hour", HOURS),
-        Charge("load balancer capacity units", "elb.alb_lcu_hour", 0.0, ctx.usage["alb_lcu"] * HOURS),
     ]
+
+
+def _vpc_origin(r: Resource, ctx: Context) -> list[Charge]:
+    """A VPC origin has no price of its own, and origin fetches from an AWS origin (the ALB) are free; what
+    CloudFront forwards to the origin (API request bodies) is billed as data transfer out to origin."""
+    return [Charge("requests forwarded to the API origin (GB)", "cloudfront.to_origin_gb", 0.0, ctx.usage["api_request_gb"])]
 
 
 def _load_balancer(r: Resource, ctx: Context) -> list[Charge]:
@@ -79,7 +86,8 @@ def _ecr_scanning(r: Resource, ctx: Context) -> list[Charge]:
 # Pulumi-aws v7 type token -> pricer. Tokens are checked against the installed SDK by the tests.
 PRICERS: dict[str, Pricer] = {
     "aws:apprunner/service:Service": _apprunner_service,
-    "aws:ecs/expressGatewayService:ExpressGatewayService": _express_service,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:cloudfront/vpcOrigin:VpcOrigin": _vpc_origin,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:alb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:ecr/repository:Repository": _ecr_repository,
@@ -95,6 +103,9 @@ FREE: dict[str, str] = {
     "aws:apprunner/autoScalingConfigurationVersion:AutoScalingConfigurationVersion": "configuration (instances are "
     "billed on the service)",
     "aws:ecs/cluster:Cluster": "no charge for the cluster (Fargate tasks are billed on the service)",
+    "aws:ecs/taskDefinition:TaskDefinition": "no charge for task definitions (the service's tasks are billed)",
+    "aws:lb/targetGroup:TargetGroup": "billed as part of the load balancer (hours and LCUs)",
+    "aws:lb/listener:Listener": "billed as part of the load balancer (hours and LCUs)",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free",
     "aws:appautoscaling/policy:Policy": "Application Auto Scaling is free (its alarms are created by AWS)",
     "aws:lambda/permission:Permission": "no charge for permissions",

@@ -51,10 +51,6 @@ def _securityhub(r: Resource, ctx: Context) -> list[Charge]:
     return [Charge("security checks", "securityhub.check", ctx.idle("securityhub_checks"), ctx.usage["securityhub_checks"])]
 
 
-def _securityhub_v2(r: Resource, ctx: Context) -> list[Charge]:
-    return [flat("unified Security Hub (per-resource Essentials plan)", "securityhub.essentials_resource_month", 1)]
-
-
 def _guardduty(r: Resource, ctx: Context) -> list[Charge]:
     if r.inputs.get("enable") is False:
         return []
@@ -73,7 +69,7 @@ _GUARDDUTY_FEATURES: dict[str, Callable[[Context], Charge]] = {
 
 def _runtime_monitoring(ctx: Context) -> list[Charge]:
     """Runtime Monitoring bills per vCPU-hour of monitored EC2, EKS and ECS Fargate; App Runner is not covered."""
-    tasks = ctx.of_types("aws:ecs/expressGatewayService:ExpressGatewayService")
+    tasks = ctx.of_types("aws:ecs/service:Service")
     if not tasks:
         return []
     return [flat("ECS Fargate vCPU-hours monitored", "guardduty.runtime_monitoring_vcpu_hour", 1)]
@@ -116,7 +112,6 @@ PRICERS: dict[str, Pricer] = {
     "aws:cfg/rule:Rule": _config_rule,
     "aws:cfg/conformancePack:ConformancePack": _conformance_pack,
     "aws:securityhub/account:Account": _securityhub,
-    "aws:securityhub/accountV2:AccountV2": _securityhub_v2,
     "aws:guardduty/detector:Detector": _guardduty,
     "aws:guardduty/detectorFeature:DetectorFeature": _guardduty_feature,
     "aws:accessanalyzer/analyzer:Analyzer": _analyzer,
@@ -149,4 +144,19 @@ FREE: dict[str, str] = {
     "aws:securityhub/findingAggregator:FindingAggregator": "no charge for aggregation",
     "aws:securityhub/automationRule:AutomationRule": "no charge for automation rules",
     "aws:accessanalyzer/archiveRule:ArchiveRule": "no charge for archive rules",
+    "aws:securityhub/accountV2:AccountV2": "no charge of its own in this estimate: with the unified Security Hub on, "
+    "the CSPM, GuardDuty and Inspector charges estimated on their own resources move to its per-resource Essentials "
+    "plan (aws.amazon.com/security-hub/pricing, 'consolidated per-resource pricing'); the page gives no figure to "
+    "quote, so the individual services' prices stand in for it",
+    # findings routing and the weekly report (components/security_findings.py, compliance_report.py)
+    "aws:securityhub/aggregatorV2:AggregatorV2": "no charge for aggregation",
+    "aws:securityhub/automationRuleV2:AutomationRuleV2": "no charge for automation rules",
+    "aws:securityhub/connectorV2:ConnectorV2": "no Security Hub charge for connectors (the ticketing tool bills its own)",
+    "aws:cloudwatch/eventConnection:EventConnection": "no charge for the connection",
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": "invocations at $0.20 per million: a few hundred "
+    "findings a month round to $0.00",
+    "aws:scheduler/schedule:Schedule": "4 invocations a month, within the free 14 million",
+    "aws:lambda/function:Function": "4 runs of under a minute at 256 MB a month, within the Lambda free tier",
+    "aws:sqs/queue:Queue": "the dead-letter queue stays empty unless deliveries fail; within the SQS free tier",
+    "aws:sqs/queuePolicy:QueuePolicy": "no charge for the setting",
 }
