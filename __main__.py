@@ -43,7 +43,11 @@ prefix = settings.name_prefix
 # the audit key policy admits exactly this trail, and the security component creates it under this name
 trail_name = f"{prefix}-trail"
 
-encryption = Encryption(f"{prefix}-kms", EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name), components)
+encryption = Encryption(
+    f"{prefix}-kms",
+    EncryptionArgs(ctx=ctx, cloudtrail_name=trail_name, backup_copy_accounts=settings.database.aws_backup.copy_accounts),
+    components,
+)
 alerting = Alerting(
     f"{prefix}-alerts",
     AlertingArgs(
@@ -81,6 +85,7 @@ database = Database(
         availability_zones=settings.network.availability_zones,
         data_key=encryption.data,
         logs_key=encryption.logs,
+        messaging_key=encryption.messaging,
         log_retention_days=settings.observability.log_retention_days,
         topics=alerting.topics,
     ),
@@ -206,6 +211,10 @@ pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", database.database_name)
 pulumi.export("databaseSecurityGroupId", database.security_group_id)
+pulumi.export("databaseSubnetGroupName", network.db_subnet_group_name)
+if database.backup is not None:
+    pulumi.export("backupVaultArn", database.backup.home_arn)
+    pulumi.export("backupCopyVaultArn", database.backup.copy_arn)
 if settings.api.platform == "ecs":
     # the load balancer is internal: the API's address is CloudFront's /api/* behaviour
     pulumi.export("apiUrl", pulumi.Output.concat(frontend.url, "/api"))

@@ -30,11 +30,11 @@ from .common import (
     StackContext,
     allow,
     child,
+    dns_validated_certificate,
     hardened_bucket,
     log_group,
     service_role,
     service_trust,
-    validation_field,
 )
 
 if TYPE_CHECKING:
@@ -307,23 +307,8 @@ def _certificate(api: Api, load_balancer: aws.lb.LoadBalancer) -> pulumi.Output[
     (it resolves to private addresses; only CloudFront's VPC-origin interfaces can connect)."""
     args, name = api.args, api.resource_name
     ctx, cfg = args.ctx, args.settings
-    certificate = aws.acm.Certificate(
-        f"{name}-cert", domain_name=cfg.domain, validation_method="DNS", tags=ctx.tags(COMPONENT, name=cfg.domain),
-        opts=child(api),
-    )
-    option = certificate.domain_validation_options.apply(lambda options: options[0])
-    record = aws.route53.Record(
-        f"{name}-cert-validation",
-        zone_id=cfg.hosted_zone_id,
-        name=option.apply(lambda o: validation_field(o.resource_record_name, "resource_record_name")),
-        type=option.apply(lambda o: validation_field(o.resource_record_type, "resource_record_type")),
-        records=[option.apply(lambda o: validation_field(o.resource_record_value, "resource_record_value"))],
-        ttl=300,
-        allow_overwrite=True,
-        opts=child(certificate),
-    )
-    validation = aws.acm.CertificateValidation(
-        f"{name}-cert", certificate_arn=certificate.arn, validation_record_fqdns=[record.fqdn], opts=child(certificate)
+    certificate_arn = dns_validated_certificate(
+        name, domain=cfg.domain, zone_id=cfg.hosted_zone_id, tags=ctx.tags(COMPONENT, name=cfg.domain), parent=api
     )
     aws.route53.Record(
         f"{name}-origin-alias",
@@ -333,7 +318,7 @@ def _certificate(api: Api, load_balancer: aws.lb.LoadBalancer) -> pulumi.Output[
         aliases=[aws.route53.RecordAliasArgs(name=load_balancer.dns_name, zone_id=load_balancer.zone_id, evaluate_target_health=True)],
         opts=child(api),
     )
-    return validation.certificate_arn
+    return certificate_arn
 
 
 def _roles(api: Api, logs: aws.cloudwatch.LogGroup) -> tuple[ServiceRole, ServiceRole]:

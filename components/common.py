@@ -587,7 +587,7 @@ def metric_alarm(
     )
 
 
-def validation_field(value: Optional[str], field: str) -> str:
+def _validation_field(value: Optional[str], field: str) -> str:
     """A field of an ACM DNS validation option: ACM always fills in the record it asks for (the SDK types it optional).
 
     During a preview of a new certificate the options are unknown and this does not run.
@@ -595,6 +595,44 @@ def validation_field(value: Optional[str], field: str) -> str:
     if value is None:
         raise ValueError(f"ACM returned a DNS validation option without {field}")
     return value
+
+
+def dns_validated_certificate(
+    name: str,
+    *,
+    domain: str,
+    zone_id: str,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    region: Optional[str] = None,
+) -> pulumi.Output[str]:
+    """An ACM certificate for one domain, validated through its Route 53 record; its ARN once validation completed.
+
+    `region` None is the stack's region (a load balancer's certificate); CloudFront needs us-east-1.
+    """
+    certificate = aws.acm.Certificate(
+        f"{name}-cert", domain_name=domain, validation_method="DNS", region=region, tags=dict(tags), opts=child(parent)
+    )
+    # one domain name, so exactly one validation record
+    option = certificate.domain_validation_options.apply(lambda options: options[0])
+    record = aws.route53.Record(
+        f"{name}-cert-validation",
+        zone_id=zone_id,
+        name=option.apply(lambda o: _validation_field(o.resource_record_name, "resource_record_name")),
+        type=option.apply(lambda o: _validation_field(o.resource_record_type, "resource_record_type")),
+        records=[option.apply(lambda o: _validation_field(o.resource_record_value, "resource_record_value"))],
+        ttl=300,
+        allow_overwrite=True,
+        opts=child(certificate),
+    )
+    validation = aws.acm.CertificateValidation(
+        f"{name}-cert",
+        certificate_arn=certificate.arn,
+        validation_record_fqdns=[record.fqdn],
+        region=region,
+        opts=child(certificate),
+    )
+    return validation.certificate_arn
 
 
 # --------------------------------------------------------------------------------------------------
@@ -630,6 +668,16 @@ class ApiOrigin:
 
 
 @dataclass(frozen=True)
+class RestoreTestingTargets:
+    """The database's AWS Backup restore tests, for the dashboard: metrics the reporter publishes and its alarms."""
+
+    metric_namespace: str
+    stack_dimension: str  # value of the metrics' Stack dimension
+    frequency: str  # "weekly" | "monthly"
+    alarm_arns: tuple[pulumi.Output[str], ...]
+
+
+@dataclass(frozen=True)
 class DatabaseTargets:
     """What observability needs to watch the database."""
 
@@ -637,6 +685,7 @@ class DatabaseTargets:
     instance_identifiers: Mapping[str, pulumi.Output[str]]  # stable key ("writer", "reader-1", ...) -> identifier
     readers: int
     max_capacity: float
+    restore_testing: Optional[RestoreTestingTargets] = None
 
 
 @dataclass(frozen=True)

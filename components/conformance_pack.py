@@ -31,6 +31,7 @@ from .security_config import (
     REMEDIATION_ERROR_PERCENT,
     REMEDIATION_RETRY_SECONDS,
     ManagedRule,
+    rule_scope,
 )
 
 PACK_TITLE = "Vitality SOC 2"
@@ -107,7 +108,7 @@ def template(ctx: StackContext, rules: Mapping[str, ManagedRule], *, remediation
                            f"{', '.join(rule_criteria(rule))})"[:256],
             "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
         }
-        if rule.resource_types:
+        if rule_scope(identifier, rule) is not None:  # a periodic rule takes no scope (security_config.PERIODIC_RULES)
             properties["Scope"] = {"ComplianceResourceTypes": list(rule.resource_types)}
         if rule.parameters:
             properties["InputParameters"] = dict(rule.parameters)

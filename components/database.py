@@ -12,6 +12,9 @@ other AZs, so a failover target is always in a different AZ from the writer.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -25,11 +28,11 @@ from .common import (
     DatabaseTargets,
     ServiceRole,
     StackContext,
-    allow,
     child,
     log_group,
     service_role,
 )
+from .database_backup import BackupArgs, BackupVaults, aws_backup
 from .encryption import KeyRef
 from .network import POSTGRES_PORT
 from .settings import DatabaseSettings, DbParameter
@@ -69,12 +72,24 @@ class DatabaseArgs:
     availability_zones: tuple[str, ...]
     data_key: KeyRef
     logs_key: KeyRef
+    messaging_key: KeyRef  # the reporter of restore tests publishes to the encrypted warning topic
     log_retention_days: int
     topics: Topics
 
 
 def cluster_identifier(ctx: StackContext) -> str:
     return f"{ctx.name_prefix}-db"
+
+
+def final_snapshot_identifier(identifier: str, cfg: DatabaseSettings) -> str:
+    """`<identifier>-final-<hash>`: the hash covers the cluster's ForceNew inputs that come from config, so a
+    replacement (which deletes the old cluster first) names its final snapshot after the generation it deletes.
+    Known at preview (the policy pack checks it). Should a name repeat (A -> B -> A), RDS refuses the delete
+    because the snapshot exists: the replacement stops, and nothing is deleted without a snapshot."""
+    replaced_by = {"databaseName": cfg.database_name, "masterUsername": cfg.master_username,
+                   "restore": dataclasses.asdict(cfg.restore) if cfg.restore is not None else None}
+    digest = hashlib.sha256(json.dumps(replaced_by, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{identifier}-final-{digest}"
 
 
 def instance_keys(readers: int) -> list[str]:
@@ -114,6 +129,7 @@ class Database(pulumi.ComponentResource):
     database_name: str
     security_group_id: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
+    backup: Optional[BackupVaults]  # None when database.awsBackup.enabled is false
 
     def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Database", name, None, opts)
@@ -144,8 +160,11 @@ class Database(pulumi.ComponentResource):
         instances = self._instances(cfg, cluster, monitoring_role)
         if cfg.reader_autoscaling.enabled:
             self._reader_autoscaling(cfg, identifier, list(instances.values()))
-        if cfg.aws_backup.enabled:
-            self._aws_backup(cfg, cluster)
+        self.backup = aws_backup(name, BackupArgs(
+            ctx=ctx, settings=cfg.aws_backup, cluster=cluster, subnet_group_name=args.subnet_group_name,
+            availability_zones=args.availability_zones, data_key=args.data_key, logs_key=args.logs_key,
+            messaging_key=args.messaging_key, log_retention_days=args.log_retention_days, topics=args.topics,
+        ), self) if cfg.aws_backup.enabled else None
         self._event_subscriptions(identifier, cluster, instances)
 
         self.cluster_arn = cluster.arn
@@ -172,6 +191,7 @@ class Database(pulumi.ComponentResource):
             instance_identifiers={key: instance.identifier for key, instance in instances.items()},
             readers=cfg.readers,
             max_capacity=cfg.max_capacity,
+            restore_testing=self.backup.restore_testing if self.backup is not None else None,
         )
         self.register_outputs(
             {
@@ -183,6 +203,8 @@ class Database(pulumi.ComponentResource):
                 "port": self.port,
                 "databaseName": self.database_name,
                 "logGroupName": self.log_group_name,
+                "backupVaultArn": self.backup.home_arn if self.backup is not None else None,
+                "backupCopyVaultArn": self.backup.copy_arn if self.backup is not None else None,
             }
         )
 
@@ -223,6 +245,7 @@ class Database(pulumi.ComponentResource):
             cluster_identifier=identifier,
             engine=ENGINE,
             engine_mode="provisioned",
+            # the starting version; AWS raises the minor in the maintenance window (ignore_changes below)
             engine_version=cfg.engine_version,
             engine_lifecycle_support=LIFECYCLE_SUPPORT,
             allow_major_version_upgrade=False,
@@ -250,8 +273,10 @@ class Database(pulumi.ComponentResource):
             preferred_maintenance_window=cfg.maintenance_window,
             copy_tags_to_snapshot=True,
             deletion_protection=cfg.deletion_protection,
-            skip_final_snapshot=cfg.skip_final_snapshot,
-            final_snapshot_identifier=f"{identifier}-final",
+            # Never deleted without a final snapshot, in dev too: a replacement (a changed replace-on-change key)
+            # deletes the old cluster first, and its snapshot is named per generation of the cluster.
+            skip_final_snapshot=False,
+            final_snapshot_identifier=final_snapshot_identifier(identifier, cfg),
             delete_automated_backups=not ctx.is_prod,
             enabled_cloudwatch_logs_exports=["postgresql"],
             # Performance Insights' console reached end of life in 2026: its data (and retention) now show in
@@ -266,6 +291,10 @@ class Database(pulumi.ComponentResource):
                 protect=ctx.protect,
                 # the identifier is fixed, so a replacement (a dev restore drill) must delete the old cluster first
                 delete_before_replace=True,
+                # engineVersion is a floor, not a pin: with auto minor upgrades AWS moves the cluster past it, and a
+                # pinned value would plan a downgrade (which RDS refuses) on the next `pulumi up`. Upgrades: see
+                # docs/database.md (Engine version).
+                ignore_changes=["engine_version"],
                 depends_on=[logs],
                 custom_timeouts=pulumi.CustomTimeouts(create="60m", update="80m", delete="60m"),
             ),
@@ -337,69 +366,6 @@ class Database(pulumi.ComponentResource):
                 scale_out_cooldown=300,
             ),
             opts=child(target),
-        )
-
-    def _aws_backup(self, cfg: DatabaseSettings, cluster: aws.rds.Cluster) -> None:
-        ctx, args, plan_cfg = self._ctx, self._args, cfg.aws_backup
-        vault = aws.backup.Vault(
-            f"{self._prefix}-backups",
-            kms_key_arn=args.data_key.arn,
-            force_destroy=ctx.force_destroy,
-            tags=ctx.tags(COMPONENT),
-            opts=child(self, protect=ctx.protect),
-        )
-        plan = aws.backup.Plan(
-            f"{self._prefix}-backup-plan",
-            rules=[
-                aws.backup.PlanRuleArgs(
-                    rule_name="daily",
-                    target_vault_name=vault.name,
-                    schedule=plan_cfg.schedule,
-                    schedule_expression_timezone="Etc/UTC",
-                    start_window=60,
-                    completion_window=360,
-                    lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=plan_cfg.retention_days),
-                    recovery_point_tags=ctx.tags(COMPONENT, BackupPlan="daily"),
-                )
-            ],
-            tags=ctx.tags(COMPONENT),
-            opts=child(self),
-        )
-        snapshots = ctx.arn("rds", "cluster-snapshot:awsbackup:*")
-        role = service_role(
-            f"{self._prefix}-backup",
-            ctx,
-            COMPONENT,
-            self,
-            services=["backup.amazonaws.com"],
-            description=f"{ctx.name_prefix} AWS Backup: snapshot the Aurora cluster into the vault",
-            statements=[
-                allow(
-                    "SnapshotCluster",
-                    ["rds:DescribeDBClusters", "rds:CreateDBClusterSnapshot", "rds:ListTagsForResource",
-                     "rds:AddTagsToResource"],
-                    [cluster.arn, snapshots],
-                ),
-                allow(
-                    "ManageBackupSnapshots",
-                    ["rds:DescribeDBClusterSnapshots", "rds:CopyDBClusterSnapshot", "rds:DeleteDBClusterSnapshot"],
-                    [cluster.arn, snapshots],
-                ),
-                allow("DescribeDataKey", ["kms:DescribeKey"], args.data_key.arn),
-                allow(
-                    "GrantDataKeyToRds",
-                    ["kms:CreateGrant"],
-                    args.data_key.arn,
-                    Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-                ),
-            ],
-        )
-        aws.backup.Selection(
-            f"{self._prefix}-backup-selection",
-            plan_id=plan.id,
-            iam_role_arn=role.arn,
-            resources=[cluster.arn],
-            opts=child(plan),
         )
 
     def _event_subscriptions(

@@ -32,10 +32,10 @@ from .common import (
     Statement,
     account_administration,
     child,
+    dns_validated_certificate,
     hardened_bucket,
     kms_key,
     policy_json,
-    validation_field,
     waf_logging,
 )
 from .encryption import KeyRef
@@ -138,7 +138,8 @@ class Frontend(pulumi.ComponentResource):
         )
 
         acl, acl_metric, waf_log_group = self._web_acl(s, args)
-        certificate_arn = self._certificate(s) if s.domain else None
+        # settings require frontend.hostedZoneId whenever frontend.domain is set
+        certificate_arn = self._certificate(s.domain, s.hosted_zone_id) if s.domain and s.hosted_zone_id else None
 
         oac = aws.cloudfront.OriginAccessControl(
             f"{name}-oac",
@@ -367,37 +368,16 @@ class Frontend(pulumi.ComponentResource):
     # Viewer TLS and response headers
     # ----------------------------------------------------------------------------------------------
 
-    def _certificate(self, s: FrontendSettings) -> pulumi.Output[str]:
+    def _certificate(self, domain: str, zone_id: str) -> pulumi.Output[str]:
         """A DNS-validated us-east-1 certificate for the custom domain; its ARN once validation completed."""
-        ctx, name = self._ctx, self._name
-        certificate = aws.acm.Certificate(
-            f"{name}-cert",
-            domain_name=s.domain,
-            validation_method="DNS",
+        return dns_validated_certificate(
+            self._name,
+            domain=domain,
+            zone_id=zone_id,
+            tags=self._ctx.tags(COMPONENT, name=domain),
+            parent=self,
             region=EDGE_REGION,
-            tags=ctx.tags(COMPONENT, name=s.domain),
-            opts=child(self),
         )
-        # one domain name, so exactly one validation record
-        option = certificate.domain_validation_options.apply(lambda options: options[0])
-        record = aws.route53.Record(
-            f"{name}-cert-validation",
-            zone_id=s.hosted_zone_id,
-            name=option.apply(lambda o: validation_field(o.resource_record_name, "resource_record_name")),
-            type=option.apply(lambda o: validation_field(o.resource_record_type, "resource_record_type")),
-            records=[option.apply(lambda o: validation_field(o.resource_record_value, "resource_record_value"))],
-            ttl=300,
-            allow_overwrite=True,
-            opts=child(certificate),
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-cert",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
-            region=EDGE_REGION,
-            opts=child(certificate),
-        )
-        return validation.certificate_arn
 
     def _response_headers(self) -> aws.cloudfront.ResponseHeadersPolicy:
         ctx = self._ctx

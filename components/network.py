@@ -63,7 +63,7 @@ class Network(pulumi.ComponentResource):
     app_security_group_id: pulumi.Output[str]
     load_balancer_security_group_id: Optional[pulumi.Output[str]]  # the API's internal ALB (api.platform ecs)
     database_security_group_id: pulumi.Output[str]
-    endpoint_security_group_id: pulumi.Output[str]
+    endpoint_security_group_id: Optional[pulumi.Output[str]]  # None without interface endpoints
     nat_public_ips: pulumi.Output[list[str]]
     nat_gateway_ids: pulumi.Output[list[str]]
     flow_log_group_name: pulumi.Output[str]
@@ -146,7 +146,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-database-{az}", route_table_id=database_rt.id, subnet_id=subnet.id,
                                           opts=child(database_rt))
 
-        app_sg, database_sg, endpoint_sg = self._security_groups(vpc, cfg.cidr)
+        app_sg, database_sg = self._security_groups(vpc)
         load_balancer_sg = self._load_balancer_group(vpc, app_sg, args.api_path) if args.api_path else None
         if args.api_path:
             # EC2.172: the account baseline blocks internet-gateway ingress (VPC Block Public Access), which also
@@ -160,7 +160,7 @@ class Network(pulumi.ComponentResource):
                     tags=ctx.tags(COMPONENT),
                     opts=child(subnet),
                 )
-        self._endpoints(cfg, vpc, list(private_rts.values()), [s.id for s in subnets["private"].values()], endpoint_sg)
+        endpoint_sg = self._endpoints(cfg, vpc, list(private_rts.values()), [s.id for s in subnets["private"].values()])
         flow_logs = self._flow_logs(args, vpc)
 
         db_subnet_group = aws.rds.SubnetGroup(
@@ -181,7 +181,7 @@ class Network(pulumi.ComponentResource):
         self.app_security_group_id = app_sg.id
         self.load_balancer_security_group_id = load_balancer_sg.id if load_balancer_sg else None
         self.database_security_group_id = database_sg.id
-        self.endpoint_security_group_id = endpoint_sg.id
+        self.endpoint_security_group_id = endpoint_sg.id if endpoint_sg is not None else None
         self.nat_public_ips = pulumi.Output.all(*[eip.public_ip for eip in eips]).apply(list)
         distinct_nats = list({id(nat): nat for nat in nat_by_az.values()}.values())
         self.nat_gateway_ids = pulumi.Output.all(*[nat.id for nat in distinct_nats]).apply(list)
@@ -245,9 +245,7 @@ class Network(pulumi.ComponentResource):
             )
         return {az: nats.get(az, nats[nat_azs[0]]) for az in azs}, eips
 
-    def _security_groups(
-        self, vpc: aws.ec2.Vpc, cidr: str
-    ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+    def _security_groups(self, vpc: aws.ec2.Vpc) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
         ctx, name = self._ctx, self._prefix
 
         def group(key: str, description: str) -> aws.ec2.SecurityGroup:
@@ -258,7 +256,6 @@ class Network(pulumi.ComponentResource):
 
         app = group("app", "API service (App Runner VPC connector or ECS tasks)")
         database = group("database", "Aurora PostgreSQL: only the API may connect")
-        endpoints = group("endpoints", "Interface VPC endpoints: HTTPS from inside the VPC")
 
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-database-from-app", security_group_id=database.id, referenced_security_group_id=app.id,
@@ -275,12 +272,7 @@ class Network(pulumi.ComponentResource):
             from_port=HTTPS_PORT, to_port=HTTPS_PORT, description="HTTPS to AWS APIs (endpoints or NAT)",
             tags=ctx.tags(COMPONENT), opts=child(app),
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https", security_group_id=endpoints.id, cidr_ipv4=cidr, ip_protocol="tcp",
-            from_port=HTTPS_PORT, to_port=HTTPS_PORT, description="HTTPS from inside the VPC",
-            tags=ctx.tags(COMPONENT), opts=child(endpoints),
-        )
-        return app, database, endpoints
+        return app, database
 
     def _load_balancer_group(
         self, vpc: aws.ec2.Vpc, app: aws.ec2.SecurityGroup, path: LoadBalancerPath
@@ -314,8 +306,9 @@ class Network(pulumi.ComponentResource):
         vpc: aws.ec2.Vpc,
         private_rts: list[aws.ec2.RouteTable],
         private_subnet_ids: list[pulumi.Output[str]],
-        endpoint_sg: aws.ec2.SecurityGroup,
-    ) -> None:
+    ) -> Optional[aws.ec2.SecurityGroup]:
+        """The free S3 gateway endpoint, and the interface endpoints with their security group (none at all, and no
+        group, when network.interfaceEndpoints is empty)."""
         ctx, name = self._ctx, self._prefix
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
@@ -325,6 +318,17 @@ class Network(pulumi.ComponentResource):
             route_table_ids=[rt.id for rt in private_rts],
             tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-s3"),
             opts=child(vpc),
+        )
+        if not cfg.interface_endpoints:
+            return None
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints", vpc_id=vpc.id, description="Interface VPC endpoints: HTTPS from inside the VPC",
+            tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-endpoints"), opts=child(vpc),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https", security_group_id=endpoint_sg.id, cidr_ipv4=cfg.cidr, ip_protocol="tcp",
+            from_port=HTTPS_PORT, to_port=HTTPS_PORT, description="HTTPS from inside the VPC",
+            tags=ctx.tags(COMPONENT), opts=child(endpoint_sg),
         )
         for service in cfg.interface_endpoints:
             aws.ec2.VpcEndpoint(
@@ -338,6 +342,7 @@ class Network(pulumi.ComponentResource):
                 tags=ctx.tags(COMPONENT, f"{ctx.name_prefix}-{service}"),
                 opts=child(vpc),
             )
+        return endpoint_sg
 
     def _flow_logs(self, args: NetworkArgs, vpc: aws.ec2.Vpc) -> aws.cloudwatch.LogGroup:
         ctx, name = self._ctx, self._prefix

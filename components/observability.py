@@ -6,9 +6,11 @@ log queries, the cost budget and optional heartbeat canaries.
   publish their metrics in us-east-1 only, and an alarm can notify only a topic in its own region, so those
   alarms live in us-east-1 and notify the edge topics. A composite alarm per service ORs the service's
   critical alarms: it is the one page-worthy signal and goes to the critical topic of the service's region.
-- Dashboard: a section per service (a widget per catalog entry, its threshold drawn in) and one
-  alarm-status widget listing every alarm, composite alarms included.
-- Tracing: an X-Ray group filtered on the API service with insights, a sampling rule for the API, and, when
+- Dashboard: a section per service (a widget per catalog entry, its threshold drawn in) and an alarm-status
+  widget per region (composite alarms included): a widget reads the alarms of the region it names, so the
+  us-east-1 edge alarms get their own widget with region us-east-1.
+- Tracing: an X-Ray group filtered on the API service with insights (no insight notifications: they cannot pass
+  a customer-managed key), a sampling rule for the API, and, when
   this stack owns the account baseline, X-Ray encryption with the data key (an account/region singleton).
 - RUM: an app monitor for the site domain; browsers sign `PutRumEvents` with guest credentials from a
   Cognito identity pool whose unauthenticated role may do nothing else, on this monitor only.
@@ -32,6 +34,7 @@ from .common import (
     DatabaseTargets,
     FrontendTargets,
     LifecycleRule,
+    RestoreTestingTargets,
     StackContext,
     allow,
     child,
@@ -127,7 +130,10 @@ class Observability(pulumi.ComponentResource):
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=f"{ctx.name_prefix}-operations",
-            dashboard_body=_dashboard_body(ctx, alarms, list(composites.values())),
+            dashboard_body=_dashboard_body(ctx, alarms, [
+                (c.arn, EDGE_REGION if service.edge else ctx.region)
+                for service in SERVICES for key, c in composites.items() if key == service.key
+            ], args.database.restore_testing),
             opts=child(self),
         )
         self.dashboard_name = dashboard.dashboard_name
@@ -346,7 +352,10 @@ class Observability(pulumi.ComponentResource):
             f"{name}-xray-api",
             group_name=f"{ctx.name_prefix}-api",
             filter_expression=pulumi.Output.concat('service("', service, '")'),
-            insights_configuration=aws.xray.GroupInsightsConfigurationArgs(insights_enabled=True, notifications_enabled=True),
+            # Insights stay on (console and GetInsightSummaries), their notifications off: X-Ray sends them through
+            # EventBridge, "which does not currently support customer managed keys" (X-Ray guide, Data protection,
+            # xray-console-encryption.html), and the account's X-Ray data is encrypted with the data key.
+            insights_configuration=aws.xray.GroupInsightsConfigurationArgs(insights_enabled=True, notifications_enabled=False),
             tags=ctx.tags(COMPONENT),
             opts=child(self),
         )
@@ -624,22 +633,35 @@ def _metric_rows(spec: AlarmSpec, dimensions: Mapping[str, pulumi.Input[str]]) -
 
 
 def _dashboard_body(
-    ctx: StackContext, alarms: Sequence[_Alarm], composites: Sequence[aws.cloudwatch.CompositeAlarm]
+    ctx: StackContext,
+    alarms: Sequence[_Alarm],
+    composites: Sequence[tuple[pulumi.Output[str], str]],
+    restore: Optional[RestoreTestingTargets],
 ) -> pulumi.Output[str]:
-    widgets: list[dict[str, Any]] = [
-        {
-            "type": "alarm",
-            "x": 0,
-            "y": 0,
-            "width": 24,
-            "height": 6,
-            "properties": {
-                "title": f"{ctx.name_prefix}: every alarm (page = composite per service)",
-                "alarms": [c.arn for c in composites] + [a.resource.arn for a in alarms],
-                "sortBy": "stateUpdatedTimestamp",
-            },
-        }
-    ]
+    regions = sorted({a.target.region for a in alarms} | {ctx.region}, key=lambda r: r != ctx.region)
+    width = 24 // len(regions)
+    widgets: list[dict[str, Any]] = []
+    for i, region in enumerate(regions):
+        in_region = [a for a in alarms if a.target.region == region]
+        region_composites = [arn for arn, where in composites if where == region]
+        where = "edge (CloudFront, WAF)" if region != ctx.region else "home region"
+        widgets.append(
+            {
+                "type": "alarm",
+                "x": i * width,
+                "y": 0,
+                "width": width,
+                "height": 6,
+                "properties": {
+                    "title": f"{ctx.name_prefix}: every {where} alarm in {region} (page = composite per service)",
+                    # an alarm widget shows alarms of its own region only
+                    "region": region,
+                    "alarms": region_composites + [a.resource.arn for a in in_region]
+                    + (list(restore.alarm_arns) if restore is not None and region == ctx.region else []),
+                    "sortBy": "stateUpdatedTimestamp",
+                },
+            }
+        )
     y = 6
     for service in SERVICES:
         members = [a for a in alarms if a.spec.service == service.key]
@@ -673,7 +695,39 @@ def _dashboard_body(
                 }
             )
         y += -(-len(members) // _PER_ROW) * _HEIGHT
+    if restore is not None:
+        widgets += _restore_testing_section(ctx, restore, y)
     return pulumi.Output.json_dumps({"widgets": widgets})
+
+
+# what the restore-test reporter publishes: (metric, statistic, what the widget shows)
+_RESTORE_METRICS = (
+    ("RestoreDurationMinutes", "Maximum", "restore duration, minutes (measured RTO of a snapshot restore)"),
+    ("RestoreTestSucceeded", "Minimum", "restore test validated (1) or failed (0)"),
+    ("RestoreTestOverdue", "Maximum", "no completed restore test within the interval (1)"),
+)
+
+
+def _restore_testing_section(ctx: StackContext, restore: RestoreTestingTargets, y: int) -> list[dict[str, Any]]:
+    widgets: list[dict[str, Any]] = [{
+        "type": "text", "x": 0, "y": y, "width": 24, "height": 1,
+        "properties": {"markdown": f"## Aurora restore tests (AWS Backup, {restore.frequency}; metrics in home region)"},
+    }]
+    for i, (metric, statistic, title) in enumerate(_RESTORE_METRICS):
+        widgets.append({
+            "type": "metric", "x": i * _WIDTH, "y": y + 1, "width": _WIDTH, "height": _HEIGHT,
+            "properties": {
+                "title": title,
+                "region": ctx.region,
+                "view": "timeSeries",
+                "stacked": False,
+                "period": 86400,
+                # a monthly test leaves one point a month: show the last 90 days
+                "start": "-P90D",
+                "metrics": [[restore.metric_namespace, metric, "Stack", restore.stack_dimension, {"stat": statistic}]],
+            },
+        })
+    return widgets
 
 
 def _section_header(service: Service, members: Sequence[_Alarm], y: int) -> dict[str, Any]:

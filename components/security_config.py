@@ -33,6 +33,35 @@ class Remediation:
     static: Mapping[str, str] = field(default_factory=dict)
 
 
+# Managed rules whose trigger type is Periodic, as each rule's page in the AWS Config Developer Guide lists it
+# (docs.aws.amazon.com/config/latest/developerguide/<rule-name>.html, "Trigger type"). AWS rejects a resource
+# scope on a periodic rule with InvalidParameterValueException (cloud-custodian PR #10008, citing AWS Support), so
+# these rules get no scope; every other rule here is change-triggered and is scoped to its resource types.
+PERIODIC_RULES = frozenset(
+    {
+        "MULTI_REGION_CLOUD_TRAIL_ENABLED",
+        "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+        "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+        "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",
+        "CLOUDTRAIL_S3_DATAEVENTS_ENABLED",
+        "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC",
+        "VPC_FLOW_LOGS_ENABLED",
+        "EC2_EBS_ENCRYPTION_BY_DEFAULT",
+        "IAM_PASSWORD_POLICY",
+        "ACCESS_KEYS_ROTATED",
+        "IAM_ROOT_ACCESS_KEY_CHECK",
+        "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS",
+        "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED",
+        "ROOT_ACCOUNT_MFA_ENABLED",
+        "CMK_BACKING_KEY_ROTATION_ENABLED",
+        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION",
+        "ECR_PRIVATE_IMAGE_SCANNING_ENABLED",  # "Trigger type: Periodic" although it evaluates AWS::ECR::Repository
+        "CW_LOGGROUP_RETENTION_PERIOD_CHECK",
+        "GUARDDUTY_ENABLED_CENTRALIZED",
+    }
+)
+
+
 @dataclass(frozen=True)
 class ManagedRule:
     controls: tuple[str, ...]  # Security Hub control ids the rule evidences (FSBP / CIS v3.0 / NIST)
@@ -40,6 +69,17 @@ class ManagedRule:
     resource_types: tuple[str, ...] = ()  # scope of change-triggered rules; periodic rules take none
     parameters: Mapping[str, str] = field(default_factory=dict)
     remediation: Optional[Remediation] = None
+
+
+def rule_scope(identifier: str, spec: ManagedRule) -> Optional[aws.cfg.RuleScopeArgs]:
+    """The resource scope of a change-triggered rule; None for a periodic one (AWS refuses a scope there)."""
+    if identifier in PERIODIC_RULES:
+        if spec.resource_types:
+            raise ValueError(f"Config rule {identifier} is periodic: AWS rejects a resource scope on it")
+        return None
+    if not spec.resource_types:
+        raise ValueError(f"Config rule {identifier} is change-triggered: give it the resource types it evaluates")
+    return aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types))
 
 
 def managed_rules(settings: SecuritySettings) -> dict[str, ManagedRule]:
@@ -111,7 +151,7 @@ def managed_rules(settings: SecuritySettings) -> dict[str, ManagedRule]:
         "RDS_CLUSTER_DELETION_PROTECTION_ENABLED": ManagedRule(("RDS.7",), "Aurora clusters have deletion protection", ("AWS::RDS::DBCluster",)),
         "RDS_INSTANCE_PUBLIC_ACCESS_CHECK": ManagedRule(("RDS.2",), "Database instances are not public", ("AWS::RDS::DBInstance",)),
         "SECRETSMANAGER_ROTATION_ENABLED_CHECK": ManagedRule(("SecretsManager.1",), "Secrets rotate", ("AWS::SecretsManager::Secret",)),
-        "ECR_PRIVATE_IMAGE_SCANNING_ENABLED": ManagedRule(("ECR.1",), "Images are scanned", ("AWS::ECR::Repository",)),
+        "ECR_PRIVATE_IMAGE_SCANNING_ENABLED": ManagedRule(("ECR.1",), "Images are scanned"),
         "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED": ManagedRule(("ECR.2",), "Image tags are immutable", ("AWS::ECR::Repository",)),
         "CW_LOGGROUP_RETENTION_PERIOD_CHECK": ManagedRule(("CloudWatch.16",), "Log groups keep a year", parameters={"MinRetentionTime": "365"}),
         "SNS_ENCRYPTED_KMS": ManagedRule(("SNS.1",), "Topics encrypt with KMS", ("AWS::SNS::Topic",)),
@@ -195,7 +235,7 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
             f"{name}-rule-{slug}",
             description=f"{spec.description} (Security Hub {', '.join(spec.controls)})",
             source=aws.cfg.RuleSourceArgs(owner="AWS", source_identifier=identifier),
-            scope=aws.cfg.RuleScopeArgs(compliance_resource_types=list(spec.resource_types)) if spec.resource_types else None,
+            scope=rule_scope(identifier, spec),
             input_parameters=json.dumps(dict(spec.parameters)) if spec.parameters else None,
             tags=ctx.tags(COMPONENT, SecurityHubControls=" ".join(spec.controls)),
             # a rule cannot be created before a recorder exists

@@ -273,6 +273,31 @@ _EXTRAS: dict[str, Extra] = {
         "arn": f"arn:aws:backup:{r}:{ACCOUNT_ID}:backup-plan:{id_}",
         "version": _hex(n + "version", 32),
     },
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": lambda n, i, r, id_: {
+        "backupVaultArn": f"arn:aws:backup:{r}:{ACCOUNT_ID}:backup-vault:{i.get('backupVaultName')}",
+    },
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": lambda n, i, r, id_: {
+        "name": i.get("name") or id_,
+        "arn": f"arn:aws:backup:{r}:{ACCOUNT_ID}:restore-testing-plan:{i.get('name') or id_}-{_uuid(n)}",
+        "scheduleExpressionTimezone": i.get("scheduleExpressionTimezone") or "Etc/UTC",
+        "startWindowHours": i.get("startWindowHours") or 24,
+    },
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": lambda n, i, r, id_: {
+        "validationWindowHours": i.get("validationWindowHours") or 0,
+    },
+    "aws:lambda/function:Function": lambda n, i, r, id_: {
+        "name": id_,
+        "arn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}",
+        "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/arn:aws:lambda:{r}:{ACCOUNT_ID}:"
+        f"function:{id_}/invocations",
+        "qualifiedArn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}:$LATEST",
+        "version": "$LATEST",
+        "sourceCodeHash": _hex(n + "code", 44),
+        "lastModified": "2026-12-01T00:00:00.000+0000",
+    },
+    "aws:lambda/permission:Permission": lambda n, i, r, id_: {
+        "statementId": i.get("statementId") or physical_name(n, 100),
+    },
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda n, i, r, id_: {
         "name": f"AWSServiceRoleFor{i.get('awsServiceName', 'service').split('.')[0].capitalize()}",
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{i.get('awsServiceName')}/"
@@ -322,12 +347,6 @@ _EXTRAS: dict[str, Extra] = {
         "name": i.get("name") or physical_name(n, 80),
         "arn": f"arn:aws:sqs:{r}:{ACCOUNT_ID}:{i.get('name') or physical_name(n, 80)}",
         "url": f"https://sqs.{r}.amazonaws.com/{ACCOUNT_ID}/{i.get('name') or physical_name(n, 80)}",
-    },
-    "aws:lambda/function:Function": lambda n, i, r, id_: {
-        "arn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}",
-        "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/2015-03-31/functions/arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}/invocations",
-        "qualifiedArn": f"arn:aws:lambda:{r}:{ACCOUNT_ID}:function:{id_}:$LATEST",
-        "version": "$LATEST",
     },
     "aws:scheduler/schedule:Schedule": lambda n, i, r, id_: {
         "arn": f"arn:aws:scheduler:{r}:{ACCOUNT_ID}:schedule/{i.get('groupName') or 'default'}/{id_}",
@@ -419,6 +438,8 @@ def computed_outputs(typ: str, name: str, inputs: dict[str, Any], default_region
         id_ = str(inputs.get("clusterIdentifier") or physical_name(name).lower())
     elif typ == "aws:rds/clusterInstance:ClusterInstance":
         id_ = str(inputs.get("identifier") or physical_name(name).lower())
+    elif typ == "aws:lambda/function:Function":
+        id_ = str(inputs.get("name") or physical_name(name, 64))
     elif typ in ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "aws:rds/eventSubscription:EventSubscription"):
         id_ = str(inputs.get("name") or physical_name(name, 255).lower())
     else:

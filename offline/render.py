@@ -16,6 +16,7 @@ def short_type(typ: str) -> str:
 
 
 def tree(capture: Capture) -> str:
+    home = capture.config.values.get("aws:region")
     by_parent: dict[str | None, list[Resource]] = {}
     for r in capture.resources:
         by_parent.setdefault(r.parent, []).append(r)
@@ -24,7 +25,13 @@ def tree(capture: Capture) -> str:
 
     def walk(node: Resource, prefix: str, last: bool, depth: int) -> None:
         branch = "" if depth == 0 else ("└─ " if last else "├─ ")
-        marks = " [protect]" if node.protect else ""
+        region = node.inputs.get("region")
+        # resources outside the stack's region (us-east-1 edge pieces, the backup copy region) say where they are
+        marks = (f" [{region}]" if isinstance(region, str) and region and region != home else "") + (
+            " [protect]" if node.protect else "")
+        if node.type == "aws:backup/plan:Plan":
+            copies = sum(len(rule.get("copyActions") or []) for rule in node.inputs.get("rules") or [])
+            marks += f" [copies to {copies} vault{'s' if copies != 1 else ''}]" if copies else ""
         rows.append((prefix + branch + short_type(node.type), node.name + marks, "create"))
         kids = by_parent.get(node.urn, [])
         extension = "" if depth == 0 else ("   " if last else "│  ")

@@ -73,9 +73,9 @@ def test_storage_and_master_secret_use_the_data_key(capture) -> None:
 
 def test_deletion_safety_per_stack(dev, prod) -> None:
     d, p = dev.one(CLUSTER).inputs, prod.one(CLUSTER).inputs
-    assert (d["deletionProtection"], d["skipFinalSnapshot"], d["deleteAutomatedBackups"]) == (False, True, True)
+    assert (d["deletionProtection"], d["skipFinalSnapshot"], d["deleteAutomatedBackups"]) == (False, False, True)
     assert (p["deletionProtection"], p["skipFinalSnapshot"], p["deleteAutomatedBackups"]) == (True, False, False)
-    assert p["finalSnapshotIdentifier"] == "vitality-prod-db-final"
+    assert p["finalSnapshotIdentifier"].startswith("vitality-prod-db-final-")
     assert d["backupRetentionPeriod"] == 7 and p["backupRetentionPeriod"] == 35
     assert p["applyImmediately"] is False and d["applyImmediately"] is True
 
@@ -207,11 +207,12 @@ def test_prod_reader_autoscaling(prod, dev) -> None:
 
 
 def test_prod_aws_backup(prod, dev) -> None:
-    vault = prod.one(VAULT)
+    vault = prod.named("vitality-prod-db-backups")
     assert vault.inputs["kmsKeyArn"] == data_key(prod)
     assert vault.inputs["forceDestroy"] is False
     [rule] = prod.one(PLAN).inputs["rules"]
     assert rule["schedule"] == "cron(0 5 ? * * *)"
+    assert len(rule["copyActions"]) == 1  # the copy region (tests/test_database_resilience.py)
     assert rule["lifecycle"]["deleteAfter"] == 35
     assert rule["targetVaultName"] == vault.outputs["name"]
     assert rule["recoveryPointTags"]["Component"] == "database"

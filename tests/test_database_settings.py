@@ -19,9 +19,9 @@ def settings_for(stack: str, overrides: dict | None = None):
 def test_stack_profiles() -> None:
     dev, prod = settings_for("dev"), settings_for("prod")
     assert (dev.min_capacity, dev.readers, dev.backup_retention_days, dev.deletion_protection) == (0, 0, 7, False)
-    assert dev.skip_final_snapshot is True and dev.aws_backup.enabled is False
+    assert dev.aws_backup.enabled is False
     assert prod.min_capacity >= 0.5 and prod.readers >= 1
-    assert (prod.backup_retention_days, prod.deletion_protection, prod.skip_final_snapshot) == (35, True, False)
+    assert (prod.backup_retention_days, prod.deletion_protection) == (35, True)
     assert prod.reader_autoscaling.enabled is True and prod.aws_backup.enabled is True
     assert prod.aws_backup.retention_days == 35
     assert dev.engine_version == prod.engine_version == "17.7"
@@ -33,6 +33,22 @@ def test_parameters_are_parsed_with_apply_methods() -> None:
     assert s.parameters["log_min_duration_statement"].value == "500"
     assert s.parameters["log_min_duration_statement"].apply_method == "immediate"
     assert s.parameters["shared_preload_libraries"].apply_method == "pending-reboot"
+
+
+def test_aws_backup_defaults_and_copy_region_pair() -> None:
+    dev, prod = settings_for("dev").aws_backup, settings_for("prod").aws_backup
+    assert (dev.copy_region, dev.lock_mode, dev.restore_test_frequency) == ("us-east-2", "governance", "monthly")
+    assert (prod.copy_region, prod.lock_mode, prod.lock_min_retention_days, prod.lock_max_retention_days,
+            prod.lock_changeable_for_days) == ("us-east-2", "compliance", 7, 3650, 3)
+    assert prod.copy_accounts == ()
+    assert settings_for("dev", {f"{D}.awsBackup.copyRegion": "none"}).aws_backup.copy_region is None
+    # lockMode auto (the default): compliance in prod, governance elsewhere
+    config = load_stack_config("prod")
+    del config.values[D]["awsBackup"]["lockMode"]
+    assert load_settings(config.as_engine_config(), "prod").database.aws_backup.lock_mode == "compliance"
+    other = "arn:aws:backup:us-west-2:444455556666:backup-vault:vitality-vault"
+    s = settings_for("prod", {f"{D}.awsBackup.copyAccountVaultArn": other}).aws_backup
+    assert (s.copy_account_vault_arn, s.copy_accounts) == (other, ("444455556666",))
 
 
 def test_restore_settings() -> None:
@@ -66,8 +82,8 @@ BAD = [
     ("dev", {f"{D}.backupRetentionDays": 0}, f"{D}.backupRetentionDays"),
     ("dev", {f"{D}.backupRetentionDays": 36}, f"{D}.backupRetentionDays"),
     ("dev", {f"{D}.deletionProtection": "maybe"}, f"{D}.deletionProtection"),
-    ("dev", {f"{D}.skipFinalSnapshot": "sometimes"}, f"{D}.skipFinalSnapshot"),
-    ("prod", {f"{D}.skipFinalSnapshot": True}, f"{D}.skipFinalSnapshot"),
+    # the key is gone: a cluster is never deleted without a final snapshot
+    ("dev", {f"{D}.skipFinalSnapshot": True}, f"{D}.skipFinalSnapshot"),
     ("prod", {f"{D}.deletionProtection": False}, f"{D}.deletionProtection"),
     ("prod", {f"{D}.minCapacity": 0}, f"{D}.minCapacity"),
     ("prod", {f"{D}.readers": 0}, f"{D}.readers"),
@@ -107,6 +123,22 @@ BAD = [
     ("dev", {f"{D}.awsBackup.enabled": "on"}, f"{D}.awsBackup.enabled"),
     ("dev", {f"{D}.awsBackup.retentionDays": 1}, f"{D}.awsBackup.retentionDays"),
     ("dev", {f"{D}.awsBackup.schedule": "rate(1 day)"}, f"{D}.awsBackup.schedule"),
+    ("dev", {f"{D}.awsBackup.copyRegion": "mars-1"}, f"{D}.awsBackup.copyRegion"),
+    ("dev", {f"{D}.awsBackup.copyRegion": "us-west-2"}, f"{D}.awsBackup.copyRegion"),  # the home region
+    ("dev", {f"{D}.awsBackup.copyAccountVaultArn": "arn:aws:backup:us-east-2:1234:backup-vault:x"},
+     f"{D}.awsBackup.copyAccountVaultArn"),
+    ("dev", {f"{D}.awsBackup.lockMode": "strict"}, f"{D}.awsBackup.lockMode"),
+    ("dev", {f"{D}.awsBackup.lockMinRetentionDays": 0}, f"{D}.awsBackup.lockMinRetentionDays"),
+    ("dev", {f"{D}.awsBackup.lockMinRetentionDays": 40}, f"{D}.awsBackup.lockMinRetentionDays"),  # above retentionDays
+    ("dev", {f"{D}.awsBackup.lockMaxRetentionDays": 40000}, f"{D}.awsBackup.lockMaxRetentionDays"),
+    ("dev", {f"{D}.awsBackup.lockMaxRetentionDays": 30}, f"{D}.awsBackup.lockMaxRetentionDays"),  # below retentionDays
+    ("dev", {f"{D}.awsBackup.lockChangeableForDays": 1}, f"{D}.awsBackup.lockChangeableForDays"),
+    ("dev", {f"{D}.awsBackup.restoreTestFrequency": "daily"}, f"{D}.awsBackup.restoreTestFrequency"),
+    ("dev", {f"{D}.awsBackup.copyRegions": ["us-east-2"]}, f"{D}.awsBackup.copyRegions"),
+    ("prod", {f"{D}.awsBackup.enabled": False}, f"{D}.awsBackup.enabled"),
+    ("prod", {f"{D}.awsBackup.copyRegion": "none"}, f"{D}.awsBackup.copyRegion"),
+    ("prod", {f"{D}.awsBackup.lockMode": "governance"}, f"{D}.awsBackup.lockMode"),
+    ("prod", {f"{D}.awsBackup.restoreTestFrequency": "off"}, f"{D}.awsBackup.restoreTestFrequency"),
     ("dev", {f"{D}.restore": "snap-1"}, f"{D}.restore"),
     ("dev", {f"{D}.restore.snapshotIdentifier": "1-bad_snapshot"}, f"{D}.restore.snapshotIdentifier"),
     ("dev", {f"{D}.restore.sourceClusterIdentifier": "bad_cluster!"}, f"{D}.restore.sourceClusterIdentifier"),

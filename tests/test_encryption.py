@@ -67,7 +67,7 @@ def test_key_policies_name_exactly_the_services_that_need_them(capture) -> None:
     assert set(_service_statements(keys[("edge-logs", "us-east-1")])) == {"logs.us-east-1.amazonaws.com"}
     assert set(_service_statements(keys[("audit", None)])) == {"cloudtrail.amazonaws.com", "config.amazonaws.com"}
     assert set(_service_statements(keys[("messaging", None)])) == {
-        "cloudwatch.amazonaws.com", "events.amazonaws.com", "events.rds.amazonaws.com", "budgets.amazonaws.com", "backup.amazonaws.com",
+        "cloudwatch.amazonaws.com", "events.amazonaws.com", "events.rds.amazonaws.com", "budgets.amazonaws.com",
     }
 
 
@@ -77,7 +77,8 @@ def test_service_statements_are_scoped(capture) -> None:
             condition = statement.get("Condition", {})
             scoped = {
                 k for block in condition.values() for k in block
-            } & {"aws:SourceAccount", "aws:SourceArn", "kms:EncryptionContext:aws:logs:arn", "kms:ViaService"}
+            } & {"aws:SourceAccount", "aws:SourceArn", "kms:EncryptionContext:aws:logs:arn", "kms:ViaService",
+                 "kms:EncryptionContext:aws:sns:topicArn"}
             assert scoped, f"{key.name}: {service} is not scoped"
             assert "kms:*" not in statement["Action"] and statement["Action"] != "*"
 

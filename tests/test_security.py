@@ -469,7 +469,7 @@ def test_high_and_critical_findings_go_to_the_critical_topic(prod) -> None:
     assert pattern["source"] == ["aws.securityhub"]
     assert pattern["detail"]["findings"]["Severity"]["Label"] == ["HIGH", "CRITICAL"]
     assert pattern["detail"]["findings"]["Workflow"]["Status"] == ["NEW"]
-    target = prod.one("aws:cloudwatch/eventTarget:EventTarget")
+    (target,) = [t for t in prod.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.inputs["rule"] == rule.outputs["name"]]
     assert target.inputs["arn"] == prod.outputs["alarmTopicArn"]
     assert target.inputs["rule"] == rule.outputs["name"]
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ DATABASE_SECTION = Section(
             default="17.7",
             allowed="a version of the form MAJOR.MINOR with MAJOR 14 to 17, e.g. 17.7",
             check=lambda v: re.fullmatch(r"\d{2}\.\d{1,2}", v) is not None and int(v.split(".")[0]) in DATABASE_MAJORS,
+            replaces="a new MAJOR replaces the cluster parameter group (family); a minor change does nothing, the version is a floor that AWS raises (docs/database.md)"
         ),
         Key(
             "minCapacity",
@@ -122,18 +124,13 @@ DATABASE_SECTION = Section(
             default=True,
         ),
         Key(
-            "skipFinalSnapshot",
-            "boolean",
-            "Delete the cluster without a final snapshot (fast dev teardown; never allowed in prod).",
-            default=False,
-        ),
-        Key(
             "databaseName",
             "string",
             "Name of the application database created in the cluster.",
             default="vitality",
             allowed="a lower-case PostgreSQL identifier ([a-z][a-z0-9_]{0,62}), not postgres/template0/template1/rdsadmin",
             check=lambda v: _PG_IDENTIFIER.fullmatch(v) is not None and v not in RESERVED_DB_NAMES,
+            replaces="the Aurora cluster: a new, empty cluster (dev: after a final snapshot; prod: refused, protected)"
         ),
         Key(
             "masterUsername",
@@ -144,6 +141,7 @@ DATABASE_SECTION = Section(
             + ", ".join(RESERVED_DB_USERS) + ") and not starting with rds or pg_",
             check=lambda v: _PG_IDENTIFIER.fullmatch(v) is not None and v not in RESERVED_DB_USERS
             and not v.startswith(("rds", "pg_")),
+            replaces="the Aurora cluster: a new, empty cluster (dev: after a final snapshot; prod: refused, protected)"
         ),
         Key(
             "parameters",
@@ -172,10 +170,16 @@ DATABASE_SECTION = Section(
         Key(
             "awsBackup",
             "object",
-            "AWS Backup vault and daily plan for the cluster on top of the automated backups: {enabled: bool, "
-            "retentionDays: 7..3650, schedule: a daily cron(...) in UTC}.",
-            default={"enabled": True, "retentionDays": 35, "schedule": "cron(0 5 ? * * *)"},
-            allowed="a map with enabled (bool), retentionDays (7 to 3650), schedule (a cron(...) expression in UTC)",
+            "AWS Backup on top of the automated backups: {enabled, retentionDays: 7..3650, schedule: a daily cron(...) "
+            "in UTC, copyRegion: \"\" (the region paired with aws:region), a region or none, copyAccountVaultArn: "
+            "\"\" or another account's backup vault ARN (organization mode), lockMode: auto|none|governance|compliance (auto: compliance in prod) "
+            "(Vault Lock; compliance cannot be undone after lockChangeableForDays), lockMinRetentionDays, "
+            "lockMaxRetentionDays, lockChangeableForDays: 3.., restoreTestFrequency: off|weekly|monthly}.",
+            default={"enabled": True, "retentionDays": 35, "schedule": "cron(0 5 ? * * *)", "copyRegion": "",
+                     "copyAccountVaultArn": "", "lockMode": "auto", "lockMinRetentionDays": 7,
+                     "lockMaxRetentionDays": 3650, "lockChangeableForDays": 3, "restoreTestFrequency": "monthly"},
+            allowed="a map of the keys above; retentionDays within [lockMinRetentionDays, lockMaxRetentionDays]",
+            replaces="copyRegion replaces the copy vault and its key (a locked vault keeps its recovery points)"
         ),
         Key(
             "restore",
@@ -185,6 +189,7 @@ DATABASE_SECTION = Section(
             default={},
             allowed="empty, {snapshotIdentifier: <snapshot id or ARN>}, or {sourceClusterIdentifier, restoreToTime "
             "(YYYY-MM-DDTHH:MM:SSZ) or useLatestRestorableTime: true, restoreType: full-copy|copy-on-write}",
+            replaces="setting a source (or removing a point-in-time one) replaces the Aurora cluster; the runbook in docs/database.md"
         ),
     ),
 )
@@ -200,16 +205,56 @@ _READER_AUTOSCALING = Section(
     ),
 )
 
+# Where AWS Backup copies go when database.awsBackup.copyRegion is "": a region of the same partition and
+# geography. For us-* homes it is not us-east-1 unless the home is a neighbour (us-east-1 holds the edge).
+COPY_REGION_PAIRS = {
+    "us-east-1": "us-west-2", "us-east-2": "us-west-2", "us-west-1": "us-west-2", "us-west-2": "us-east-2",
+    "ca-central-1": "ca-west-1", "ca-west-1": "ca-central-1", "sa-east-1": "us-east-2",
+    "eu-west-1": "eu-central-1", "eu-west-2": "eu-west-1", "eu-west-3": "eu-central-1", "eu-central-1": "eu-west-1",
+    "eu-central-2": "eu-central-1", "eu-north-1": "eu-central-1", "eu-south-1": "eu-central-1", "eu-south-2": "eu-west-3",
+    "ap-southeast-1": "ap-southeast-2", "ap-southeast-2": "ap-southeast-4", "ap-southeast-4": "ap-southeast-2",
+    "ap-northeast-1": "ap-northeast-3", "ap-northeast-3": "ap-northeast-1", "ap-northeast-2": "ap-northeast-1",
+    "ap-south-1": "ap-south-2", "ap-south-2": "ap-south-1",
+    "us-gov-west-1": "us-gov-east-1", "us-gov-east-1": "us-gov-west-1",
+}
+LOCK_MODES = ("auto", "none", "governance", "compliance")  # auto: compliance in a prod environment, else governance
+RESTORE_TEST_FREQUENCIES = ("off", "weekly", "monthly")
+LOCK_RETENTION_LIMIT = 36500  # AWS Backup Vault Lock: retention and cooling-off periods up to 100 years
+LOCK_MIN_CHANGEABLE_DAYS = 3  # AWS Backup requires at least 72 hours of cooling-off for a compliance lock
+_REGION_RE = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+_BACKUP_VAULT_ARN_RE = re.compile(r"arn:aws(-[a-z]+)*:backup:[a-z]{2}(-gov)?-[a-z]+-\d:(\d{12}):backup-vault:[A-Za-z0-9_-]{2,50}")
+
 _AWS_BACKUP = Section(
     "database.awsBackup",
-    "AWS Backup plan.",
+    "AWS Backup plan, copies, Vault Lock and restore tests.",
     (
-        Key("enabled", "boolean", "Create the vault, plan and selection.", default=True),
-        Key("retentionDays", "integer", "Days a recovery point is kept.", default=35, allowed="7 to 3650",
+        Key("enabled", "boolean", "Create the vaults, plan, selection and restore tests.", default=True),
+        Key("retentionDays", "integer", "Days a recovery point (and each copy) is kept.", default=35, allowed="7 to 3650",
             check=lambda v: 7 <= v <= 3650),
         Key("schedule", "string", "When the daily backup starts (UTC).", default="cron(0 5 ? * * *)",
             allowed="a daily cron(...) expression with six fields, e.g. cron(0 5 ? * * *)",
             check=lambda v: re.fullmatch(r"cron\(\d{1,2} \d{1,2} \? \* \* \*\)", v) is not None),
+        Key("copyRegion", "string", "Region of the vault each recovery point is copied to.", default="",
+            allowed="\"\" (the region paired with aws:region), a region name other than aws:region, or none",
+            check=lambda v: v in ("", "none") or _REGION_RE.fullmatch(v) is not None,
+            replaces="the copy vault and its key"),
+        Key("copyAccountVaultArn", "string", "Another account's backup vault each recovery point is also copied to "
+            "(organization mode; its vault policy must admit this account).", default="",
+            allowed="empty or arn:aws:backup:<region>:<account id>:backup-vault:<name>",
+            check=lambda v: v == "" or _BACKUP_VAULT_ARN_RE.fullmatch(v) is not None),
+        Key("lockMode", "string", "AWS Backup Vault Lock on both vaults (auto: compliance in a prod environment, "
+            "governance otherwise): compliance cannot be undone once lockChangeableForDays have passed.",
+            default="auto", allowed=one_of(*LOCK_MODES)[0],
+            check=one_of(*LOCK_MODES)[1]),
+        Key("lockMinRetentionDays", "integer", "Shortest retention the lock accepts.", default=7,
+            allowed=f"1 to {LOCK_RETENTION_LIMIT}, at most retentionDays", check=lambda v: 1 <= v <= LOCK_RETENTION_LIMIT),
+        Key("lockMaxRetentionDays", "integer", "Longest retention the lock accepts.", default=3650,
+            allowed=f"1 to {LOCK_RETENTION_LIMIT}, at least retentionDays", check=lambda v: 1 <= v <= LOCK_RETENTION_LIMIT),
+        Key("lockChangeableForDays", "integer", "Cooling-off period of a compliance lock: until it ends, the lock can "
+            "still be changed or removed.", default=3, allowed=f"{LOCK_MIN_CHANGEABLE_DAYS} to {LOCK_RETENTION_LIMIT}",
+            check=lambda v: LOCK_MIN_CHANGEABLE_DAYS <= v <= LOCK_RETENTION_LIMIT),
+        Key("restoreTestFrequency", "string", "How often AWS Backup restore-tests the latest recovery point.",
+            default="monthly", allowed=one_of(*RESTORE_TEST_FREQUENCIES)[0], check=one_of(*RESTORE_TEST_FREQUENCIES)[1]),
     ),
 )
 
@@ -246,6 +291,18 @@ class AwsBackupSettings:
     enabled: bool = True
     retention_days: int = 35
     schedule: str = "cron(0 5 ? * * *)"
+    copy_region: Optional[str] = None  # resolved: the configured or paired region; None for no copy
+    copy_account_vault_arn: Optional[str] = None
+    lock_mode: str = "governance"  # "none" | "governance" | "compliance" ("auto" is resolved by the loader)
+    lock_min_retention_days: int = 7
+    lock_max_retention_days: int = 3650
+    lock_changeable_for_days: int = 3
+    restore_test_frequency: str = "monthly"  # "off" | "weekly" | "monthly"
+
+    @property
+    def copy_accounts(self) -> tuple[str, ...]:
+        """Accounts that receive copies (their vault ARN's account), for the data key's policy."""
+        return (self.copy_account_vault_arn.split(":")[4],) if self.enabled and self.copy_account_vault_arn else ()
 
 
 @dataclass(frozen=True)
@@ -278,7 +335,6 @@ class DatabaseSettings:
     reader_autoscaling: ReaderAutoscalingSettings = ReaderAutoscalingSettings()
     backup_window: str = "08:00-09:00"
     maintenance_window: str = "sun:10:00-sun:11:00"
-    skip_final_snapshot: bool = False
     database_name: str = "vitality"
     master_username: str = "vitality_admin"
     parameters: Mapping[str, DbParameter] = field(default_factory=dict)  # overrides only; defaults live in the component
@@ -339,7 +395,51 @@ def _db_parameters(r: _Reader, raw: Mapping[str, Any]) -> dict[str, DbParameter]
     return found
 
 
-def read_database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
+def _aws_backup(problems: _Problems, raw: Any, region: Optional[str]) -> tuple[_Reader, Optional[AwsBackupSettings]]:
+    b = _nested(problems, _AWS_BACKUP, raw)
+    v = b.values
+    copy_region: Optional[str] = None
+    if b.ok("copyRegion") and v["copyRegion"] != "none" and region is not None:
+        copy_region = v["copyRegion"] or COPY_REGION_PAIRS.get(region)
+        if copy_region is None:
+            b.fail("copyRegion", f"a region name (there is no default pair for {region}) or none", "none")
+        elif copy_region == region:
+            b.fail("copyRegion", f"a region other than aws:region ({region}): a copy in the same region does not "
+                   "survive its outage", COPY_REGION_PAIRS.get(region, "none"))
+    if b.ok("retentionDays", "lockMinRetentionDays", "lockMaxRetentionDays", "lockMode") and v["lockMode"] != "none":
+        if v["lockMinRetentionDays"] > v["retentionDays"]:
+            b.fail("lockMinRetentionDays", f"at most database.awsBackup.retentionDays ({v['retentionDays']}): the lock "
+                   "would reject every recovery point", min(7, v["retentionDays"]))
+        if v["lockMaxRetentionDays"] < v["retentionDays"]:
+            b.fail("lockMaxRetentionDays", f"at least database.awsBackup.retentionDays ({v['retentionDays']}): the lock "
+                   "would reject every recovery point", max(3650, v["retentionDays"]))
+    if b.bad:
+        return b, None
+    return b, AwsBackupSettings(
+        enabled=v["enabled"],
+        retention_days=v["retentionDays"],
+        schedule=v["schedule"],
+        copy_region=copy_region,
+        copy_account_vault_arn=v["copyAccountVaultArn"] or None,
+        lock_mode=v["lockMode"],
+        lock_min_retention_days=v["lockMinRetentionDays"],
+        lock_max_retention_days=v["lockMaxRetentionDays"],
+        lock_changeable_for_days=v["lockChangeableForDays"],
+        restore_test_frequency=v["restoreTestFrequency"],
+    )
+
+
+def resolve_lock_mode(database: DatabaseSettings, environment: Optional[str]) -> DatabaseSettings:
+    """lockMode auto: compliance in a prod environment (the vaults must outlive a compromised admin), governance
+    elsewhere (a dev stack stays deletable)."""
+    backup = database.aws_backup
+    if backup.lock_mode != "auto":
+        return database
+    mode = "compliance" if environment == "prod" else "governance"
+    return dataclasses.replace(database, aws_backup=dataclasses.replace(backup, lock_mode=mode))
+
+
+def read_database(problems: _Problems, raw: Any, region: Optional[str]) -> Optional[DatabaseSettings]:
     r = _Reader(problems, DATABASE_SECTION, raw)
     v = r.values
     if r.ok("minCapacity", "maxCapacity") and v["minCapacity"] > v["maxCapacity"]:
@@ -367,7 +467,7 @@ def read_database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
         scaling.fail("max", f"at least database.readers ({v['readers']}): the floor is never below the configured readers",
                      v["readers"])
 
-    backup = _nested(problems, _AWS_BACKUP, v.get("awsBackup"))
+    backup, backup_settings = _aws_backup(problems, v.get("awsBackup"), region)
     restore = _nested(problems, _RESTORE, v.get("restore"))
     rv = restore.values
     if restore.ok("snapshotIdentifier", "sourceClusterIdentifier", "restoreToTime", "useLatestRestorableTime"):
@@ -385,7 +485,7 @@ def read_database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
             restore.fail("restoreType", "full-copy for a snapshot restore (copy-on-write is a point-in-time clone)", "full-copy")
 
     parameters = _db_parameters(r, v["parameters"]) if r.ok("parameters") else {}
-    if r.bad or scaling.bad or backup.bad or restore.bad:
+    if r.bad or scaling.bad or backup.bad or restore.bad or backup_settings is None:
         return None
     restore_settings = None
     if rv["snapshotIdentifier"] or rv["sourceClusterIdentifier"]:
@@ -408,12 +508,11 @@ def read_database(problems: _Problems, raw: Any) -> Optional[DatabaseSettings]:
         reader_autoscaling=ReaderAutoscalingSettings(s["enabled"], s["min"], s["max"], float(s["targetCpu"])),
         backup_window=v["backupWindow"],
         maintenance_window=v["maintenanceWindow"],
-        skip_final_snapshot=v["skipFinalSnapshot"],
         database_name=v["databaseName"],
         master_username=v["masterUsername"],
         parameters=parameters,
         monitoring_interval=v["monitoringInterval"],
         performance_insights_retention_days=v["performanceInsightsRetentionDays"],
-        aws_backup=AwsBackupSettings(backup.values["enabled"], backup.values["retentionDays"], backup.values["schedule"]),
+        aws_backup=backup_settings,
         restore=restore_settings,
     )

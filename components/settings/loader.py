@@ -13,7 +13,7 @@ import pulumi
 
 from .api import API_SECTION, ApiSettings, read_api
 from .ci import CI_SECTION, CiSettings, read_ci
-from .database import DATABASE_SECTION, DatabaseSettings, read_database
+from .database import DATABASE_SECTION, DatabaseSettings, read_database, resolve_lock_mode
 from .frontend import FRONTEND_SECTION, FrontendSettings, read_frontend
 from .network import NETWORK_SECTION, NetworkSettings, read_network
 from .observability import OBSERVABILITY_SECTION, ObservabilitySettings, read_observability
@@ -79,14 +79,29 @@ def _environment_rules(problems: _Problems, environment: Optional[str], sections
         problems.add(f"{PROJECT}:database.deletionProtection", False, "true in a prod environment", True)
     if database is not None and database.backup_retention_days < 7:
         problems.add(f"{PROJECT}:database.backupRetentionDays", database.backup_retention_days, "at least 7 in a prod environment", 35)
-    if database is not None and database.skip_final_snapshot:
-        problems.add(f"{PROJECT}:database.skipFinalSnapshot", True, "false in a prod environment (a final snapshot is kept)", False)
+    if database is not None:
+        _prod_backup_rules(problems, database)
     if database is not None and database.min_capacity < 0.5:
         problems.add(f"{PROJECT}:database.minCapacity", database.min_capacity, "at least 0.5 in a prod environment (no auto-pause)", 0.5)
     if database is not None and database.readers < 1:
         problems.add(f"{PROJECT}:database.readers", database.readers, "at least 1 in a prod environment (failover to another AZ)", 1)
     if observability is not None and observability.log_retention_days < 365:
         problems.add(f"{PROJECT}:observability.logRetentionDays", observability.log_retention_days, "at least 365 in a prod environment", 365)
+
+
+def _prod_backup_rules(problems: _Problems, database: DatabaseSettings) -> None:
+    """Prod backups outlive the region and the admin, and are tested (docs/database.md, Recovery objectives)."""
+    backup, key = database.aws_backup, f"{PROJECT}:database.awsBackup"
+    if not backup.enabled:
+        problems.add(f"{key}.enabled", False, "true in a prod environment", True)
+        return
+    if backup.copy_region is None:
+        problems.add(f"{key}.copyRegion", "none", "a second region in a prod environment (\"\" for the paired region)", "")
+    if backup.lock_mode != "compliance":
+        problems.add(f"{key}.lockMode", backup.lock_mode, "compliance in a prod environment (read docs/database.md, "
+                     "Vault Lock, first: it cannot be undone after the cooling-off period)", "compliance")
+    if backup.restore_test_frequency == "off":
+        problems.add(f"{key}.restoreTestFrequency", "off", "weekly or monthly in a prod environment", "monthly")
 
 
 def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[str] = None) -> Settings:
@@ -118,9 +133,10 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
             value = {}
         section_raw[section.name] = value if isinstance(value, dict) else {}
 
+    database = read_database(problems, section_raw["database"], region)
     parsed = {
         "network": read_network(problems, section_raw["network"], region),
-        "database": read_database(problems, section_raw["database"]),
+        "database": resolve_lock_mode(database, top.values.get("environment")) if database is not None else None,
         "api": read_api(problems, section_raw["api"], region),
         "registry": read_registry(problems, section_raw["registry"]),
         "frontend": read_frontend(problems, section_raw["frontend"]),
@@ -164,7 +180,8 @@ def project_config_schema() -> dict[str, Any]:
         for key in section.keys:
             req = " (required)" if key.required else ""
             allowed = f" Allowed: {key.allowed}." if key.allowed else ""
-            lines.append(f"{section.name}.{key.name} ({key.kind}{req}): {key.description}{allowed}")
+            replaces = f" Replace-on-change: {key.replaces}." if key.replaces else ""
+            lines.append(f"{section.name}.{key.name} ({key.kind}{req}): {key.description}{allowed}{replaces}")
         entry = {"type": "object", "description": "\n".join(lines)}
         if not section.required:
             entry["default"] = section.defaults()

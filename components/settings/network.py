@@ -25,6 +25,7 @@ NETWORK_SECTION = Section(
             default="10.0.0.0/16",
             allowed="an IPv4 network in CIDR form with a prefix from /16 to /22, e.g. 10.0.0.0/16",
             check=lambda v: _is_cidr(v) and 16 <= ipaddress.IPv4Network(v).prefixlen <= 22,
+            replaces="the VPC and every subnet (cidr_block), with the database subnet group's subnets; the Aurora cluster cannot move: restore into a new stack (docs/database.md)"
         ),
         Key(
             "availabilityZones",
@@ -32,6 +33,7 @@ NETWORK_SECTION = Section(
             "Explicit AZ names in aws:region (no lookup at deploy time, so subnets never reshuffle).",
             allowed="2 to 6 distinct zone names of aws:region, e.g. [\"us-west-2a\", \"us-west-2b\"]",
             example=["us-west-2a", "us-west-2b"],
+            replaces="reordering, or removing the first zone, replaces the writer instance (it sits in the first zone); removing a zone replaces that zone's subnets"
         ),
         Key(
             "natGateways",
@@ -59,6 +61,7 @@ NETWORK_SECTION = Section(
             "left out is derived from cidr.",
             default={},
             allowed="a map of tier (public, private, database) to a map of AZ name to IPv4 CIDR",
+            replaces="the subnet whose CIDR changes (cidr_block)"
         ),
         Key(
             "flowLogTrafficType",

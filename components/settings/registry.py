@@ -26,6 +26,7 @@ REGISTRY_SECTION = Section(
             allowed="1 to 20 distinct lower-case names ([a-z0-9] separated by . _ - or /) including \"api\"",
             check=lambda v: 1 <= len(v) <= 20 and len(set(v)) == len(v) and "api" in v
             and _strings(lambda s: len(s) <= 200 and _REPO_NAME_RE.fullmatch(s) is not None)(v),
+            replaces="renaming an entry replaces that repository (name): its images are deleted with it (protected in prod)"
         ),
         Key(
             "mutableTags",

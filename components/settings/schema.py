@@ -106,6 +106,8 @@ class Key:
     check: Optional[Check] = None  # value -> ok
     example: Any = _MISSING  # value suggested in the fix command when there is no default
     items: str = "string"  # element kind for arrays
+    # what a change of this key replaces (ForceNew in the provider), said in Pulumi.yaml and docs; "" for nothing
+    replaces: str = ""
 
     @property
     def required(self) -> bool:

@@ -1,5 +1,5 @@
 """Database pricing: Aurora Serverless v2 (instances, cluster storage, I/O, backups), Secrets Manager,
-AWS Backup vaults; the free subnet and parameter groups."""
+AWS Backup vaults (home and cross-Region copies) and restore tests; the free subnet and parameter groups."""
 
 from __future__ import annotations
 
@@ -61,8 +61,45 @@ def _secret(r: Resource, ctx: Context) -> list[Charge]:
     return [flat("secret", "secretsmanager.secret_month", 1), Charge("API calls", "secretsmanager.api_10k", *calls)]
 
 
+COPIES_PER_MONTH = 30.4  # the plan's rule is daily (database.awsBackup.schedule accepts daily crons only)
+RESTORE_TEST_HOURS = 3  # a test restore lives for the restore and the validation window, then is deleted
+RESTORE_TESTS_PER_MONTH = {"cron(0 7 ? * MON *)": 4.35, "cron(0 7 1 * ? *)": 1.0}
+REPORTER_METRICS = 3  # RestoreTestSucceeded, RestoreDurationMinutes, RestoreTestOverdue
+
+
+def _copy_retention(vault: Resource, ctx: Context) -> Optional[float]:
+    """Days a copy action keeps recovery points in this vault, if some plan copies into it."""
+    for plan in ctx.of_types("aws:backup/plan:Plan"):
+        for rule in plan.inputs.get("rules") or []:
+            for action in rule.get("copyActions") or []:
+                if action.get("destinationVaultArn") == vault.outputs.get("arn"):
+                    return float((action.get("lifecycle") or {}).get("deleteAfter") or 35)
+    return None
+
+
 def _backup_vault(r: Resource, ctx: Context) -> list[Charge]:
-    return [Charge("recovery points (GB-month)", "backup.aurora_warm_gb_month", *ctx.share("backup_vault_gb", ctx.of_types(r.type)))]
+    retention = _copy_retention(r, ctx)
+    if retention is None:
+        homes = [v for v in ctx.of_types(r.type) if _copy_retention(v, ctx) is None]
+        return [Charge("recovery points (GB-month)", "backup.aurora_warm_gb_month", *ctx.share("backup_vault_gb", homes))]
+    # Aurora cluster snapshot copies are full copies, never incremental: each daily copy moves and stores the
+    # whole cluster, and `retention` of them are kept
+    size = (ctx.idle("db_storage_gb"), ctx.usage["db_storage_gb"])
+    return [
+        Charge(f"{retention:g} full daily copies kept (GB-month)", "backup.aurora_warm_gb_month", *(s * retention for s in size)),
+        Charge(f"cross-Region transfer of {COPIES_PER_MONTH:g} copies (GB)", "backup.cross_region_transfer_gb",
+               *(s * COPIES_PER_MONTH for s in size)),
+    ]
+
+
+def _restore_testing_plan(r: Resource, ctx: Context) -> list[Charge]:
+    tests = RESTORE_TESTS_PER_MONTH.get(str(r.inputs.get("scheduleExpression")), 1.0)
+    share = tests * RESTORE_TEST_HOURS / HOURS
+    return [
+        Charge(f"restored cluster storage, {tests:g} tests x {RESTORE_TEST_HOURS} h (GB-month)", "rds.aurora_storage_gb_month",
+               ctx.idle("db_storage_gb") * share, ctx.usage["db_storage_gb"] * share),
+        flat(f"{REPORTER_METRICS} custom metrics of the restore-test reporter", "cloudwatch.metric_month", REPORTER_METRICS),
+    ]
 
 
 # Pulumi-aws v7 type token -> pricer. Tokens are checked against the installed SDK by the tests.
@@ -71,6 +108,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:rds/clusterInstance:ClusterInstance": _aurora_instance,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": _restore_testing_plan,
 }
 
 # Types with no charge of their own, and why.
@@ -87,4 +125,5 @@ FREE: dict[str, str] = {
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "no charge for vault lock",
     "aws:backup/vaultPolicy:VaultPolicy": "no charge for vault policies",
     "aws:backup/vaultNotifications:VaultNotifications": "no charge (SNS bills the topic)",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": "restore tests are billed on the restore testing plan",
 }

@@ -156,7 +156,9 @@ FREE: dict[str, str] = {
     "aws:cloudwatch/eventApiDestination:EventApiDestination": "invocations at $0.20 per million: a few hundred "
     "findings a month round to $0.00",
     "aws:scheduler/schedule:Schedule": "4 invocations a month, within the free 14 million",
-    "aws:lambda/function:Function": "4 runs of under a minute at 256 MB a month, within the Lambda free tier",
+    # shared by every function: the compliance report (4 runs a month) and the database's restore-test reporter
+    # (about 35 runs of seconds a month)
+    "aws:lambda/function:Function": "a few dozen runs of under a minute at 256 MB a month, within the Lambda free tier",
     "aws:sqs/queue:Queue": "the dead-letter queue stays empty unless deliveries fail; within the SQS free tier",
     "aws:sqs/queuePolicy:QueuePolicy": "no charge for the setting",
 }
