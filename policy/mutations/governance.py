@@ -36,12 +36,12 @@ def _log_group_deletable(m: Mutant) -> str:
 
 @variant(PROTECTED, "backup vault holding the recovery points not protected", "value")
 def _vault_unprotected(m: Mutant) -> str:
-    return m.edit(m.get(VAULT), lambda p: None, protect=False)
+    return m.edit(m.get(VAULT, "db-backups"), lambda p: None, protect=False)
 
 
 @variant(PROTECTED, "backup vault force-destroy", "value")
 def _vault_force(m: Mutant) -> str:
-    return m.set(m.get(VAULT), "forceDestroy", True)
+    return m.set(m.get(VAULT, "db-backups"), "forceDestroy", True)
 
 
 @variant(PROTECTED, "data key not protected", "value")

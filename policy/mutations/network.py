@@ -27,7 +27,8 @@ WORLD_RULE = "security-group-no-world-ingress"
 
 @variant(WORLD_RULE, "ingress rule opened to 0.0.0.0/0", "value", ("dev", "prod"))
 def _world_v4(m: Mutant) -> str:
-    return m.set(m.get(SG_INGRESS, "net-endpoints-https"), "cidrIpv4", "0.0.0.0/0")
+    rule = m.get(SG_INGRESS, "net-database-from-app")
+    return m.edit(rule, lambda p: (p.pop("referencedSecurityGroupId", None), p.update(cidrIpv4="0.0.0.0/0")))
 
 
 @variant(WORLD_RULE, "ingress rule opened to ::/0", "sibling")
@@ -47,8 +48,9 @@ ADMIN_RULE = "security-group-no-world-admin-ports"
 
 @variant(ADMIN_RULE, "all ports from the internet", "wildcard", ("dev", "prod"))
 def _admin_all(m: Mutant) -> str:
-    return m.edit(m.get(SG_INGRESS, "net-endpoints-https"),
-                  lambda p: p.update(cidrIpv4="0.0.0.0/0", ipProtocol="-1", fromPort=-1, toPort=-1))
+    return m.edit(m.get(SG_INGRESS, "net-database-from-app"),
+                  lambda p: (p.pop("referencedSecurityGroupId", None),
+                             p.update(cidrIpv4="0.0.0.0/0", ipProtocol="-1", fromPort=-1, toPort=-1)))
 
 
 @variant(ADMIN_RULE, "port range covering PostgreSQL", "partial")
