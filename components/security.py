@@ -26,8 +26,8 @@ GuardDuty detector per region, one password policy), so it is created only by th
   HIGH/CRITICAL findings to the critical alert topic, dev relaxations suppressed with their reason;
 - GuardDuty with every protection plan FSBP checks, IAM Access Analyzer (external access per region, unused access
   once: it analyzes global IAM principals);
-- account hardening: password policy, EBS encryption by default (per region), S3 account Block Public Access, the
-  security alternate contact, a support role.
+- account hardening: password policy, EBS encryption by default and VPC Block Public Access in block-ingress mode
+  (per region), S3 account Block Public Access, the security alternate contact, a support role.
 """
 
 from __future__ import annotations
@@ -140,6 +140,13 @@ class Security(pulumi.ComponentResource):
             self._access_analyzer(name, ctx, settings, region)
             ebs_name, region_arg = regional(f"{name}-ebs-encryption", ctx, region)
             aws.ebs.EncryptionByDefault(ebs_name, enabled=True, region=region_arg, opts=child(self))
+            # EC2.172, decided in docs/decisions.md: block-ingress keeps NAT gateway egress working (AWS EC2 API
+            # reference, BlockPublicAccessStates); block-bidirectional would cut it. A CloudFront VPC origin needs its
+            # load balancer's subnets excluded (VPC User Guide, "VPC BPA basics"; rule vpc-block-public-access-exclusions).
+            bpa_name, _ = regional(f"{name}-vpc-block-public-access", ctx, region)
+            aws.ec2.VpcBlockPublicAccessOptions(
+                bpa_name, internet_gateway_block_mode="block-ingress", region=region_arg, opts=child(self)
+            )
         self._account_hardening(name, ctx, settings)
         self.trail_arn = trail.trail.arn
         self.audit_bucket_name = storage.bucket.name

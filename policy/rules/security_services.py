@@ -32,6 +32,7 @@ from .shared import (
     RECORDER_STATUS,
     ROLE_ATTACH,
     TRAIL,
+    VPC_BPA,
     Findings,
     bpa_problem,
     bucket_children,
@@ -332,18 +333,23 @@ BASELINE_REQUIREMENTS: tuple[tuple[str, str, Callable[[StackView], bool]], ...] 
     ("S3.1", "the account-level S3 Block Public Access", lambda s: bool(s.of(ACCOUNT_BPA))),
     ("IAM.18", "a support role with AWSSupportAccess",
      lambda s: any(text(a.get("policyArn")).endswith(":policy/AWSSupportAccess") for a in s.of(ROLE_ATTACH))),
+    ("Account.1", "the SECURITY alternate contact",
+     lambda s: any(text(c.get("alternateContactType")) == "SECURITY" for c in s.of(CONTACT))),
+    ("EC2.172", "VPC Block Public Access (block-ingress)", lambda s: bool(s.of(VPC_BPA))),
 )
 
 
 @stack_rule(
     "account-baseline-complete",
     types=BASELINE_TYPES,
-    controls=("Config.1", "GuardDuty.1", "CloudTrail.1", "IAM.28", "IAM.7", "EC2.7", "S3.1", "IAM.18"),
+    controls=("Config.1", "GuardDuty.1", "CloudTrail.1", "IAM.28", "IAM.7", "EC2.7", "S3.1", "IAM.18", "Account.1",
+              "EC2.172"),
     severity="high",
     tsc=("CC2.1", "CC3.2", "CC6.1", "CC7.1", "CC7.2"),
     description="A stack that owns account-level singletons (security.accountBaseline) owns all of them: Config, "
     "Security Hub standards, GuardDuty, a multi-region trail, Access Analyzer, password policy, EBS default "
-    "encryption, account S3 Block Public Access and the support role.",
+    "encryption, account S3 Block Public Access, the support role, the security contact and VPC Block Public "
+    "Access.",
     remediation="Build the Security component with security.accountBaseline=true in exactly one stack per account.",
 )
 def _baseline(stack: StackView) -> Findings:

@@ -150,6 +150,8 @@ FREE: dict[str, str] = {
     "aws:securityhub/productSubscription:ProductSubscription": "findings from AWS integrations: the first 10,000 "
     "ingestion events a month per account and region are free, more than this stack produces",
     "aws:ebs/encryptionByDefault:EncryptionByDefault": "account setting, no charge",
+    "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions": "account setting, no charge",
+    "aws:ec2/vpcBlockPublicAccessExclusion:VpcBlockPublicAccessExclusion": "account setting, no charge",
     "aws:cfg/deliveryChannel:DeliveryChannel": "delivered files are billed as S3 storage",
     "aws:cfg/recorderStatus:RecorderStatus": "billed on the recorder",
     "aws:cfg/retentionConfiguration:RetentionConfiguration": "no charge for the setting",
