@@ -76,7 +76,7 @@ class Encryption(pulumi.ComponentResource):
             "data": _backup_copy_statements(ctx, args.backup_copy_accounts),
             "logs": _logs_statements(ctx, ctx.region),
             "audit": _audit_statements(ctx, trail_arn),
-            "messaging": _messaging_statements(ctx, ctx.region),
+            "messaging": [*_messaging_statements(ctx, ctx.region), _dead_letter_statement(ctx)],
         }
         descriptions = {
             "data": "Aurora storage, RDS master secret, Performance Insights, ECR, App Runner, backups",
@@ -181,6 +181,21 @@ def _audit_statements(ctx: StackContext, trail_arn: pulumi.Output[str]) -> list[
     ]
 
 
+def _dead_letter_statement(ctx: StackContext) -> Statement:
+    """EventBridge writes undelivered findings to the webhook route's dead-letter queue, encrypted with the home
+    messaging key; SQS binds the queue ARN as encryption context (kms:EncryptionContext:aws:sqs:arn), which keeps
+    EventBridge to this account's queues (SQS Developer Guide, "Enable compatibility between event sources from AWS
+    services and encrypted queues")."""
+    return {
+        "Sid": "EventBridgeDeadLetters",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": ctx.arn("sqs", "*")}},
+    }
+
+
 def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
     """One statement per publisher, each conditioned only on what that service sends when it publishes to an
     encrypted topic (a condition key a service does not send makes KMS deny, and the notification is dropped
@@ -192,9 +207,6 @@ def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
       page; the Knowledge Center article "sns-not-getting-eventbridge-notification" shows an unconditioned key
       statement). SNS itself binds the topic ARN as encryption context (kms:EncryptionContext:aws:sns:topicArn,
       used in the GameLift SNS-SSE guide), which keeps EventBridge to this account's topics in this region.
-    - EventBridge also writes undelivered events to an encrypted dead-letter queue; SQS binds the queue ARN as
-      encryption context (kms:EncryptionContext:aws:sqs:arn), so a second statement admits exactly that (SQS
-      Developer Guide, "Enable compatibility between event sources from AWS services and encrypted queues").
     - RDS event notifications send aws:SourceAccount (RDS User Guide, "Granting permissions to publish
       notifications to an Amazon SNS topic").
     - AWS Budgets sends aws:SourceAccount and aws:SourceArn arn:aws:budgets::<account>:* (Cost Management guide,
@@ -204,7 +216,6 @@ def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
     account = {"aws:SourceAccount": ctx.account_id}
     alarms = ctx.arn("cloudwatch", "alarm:*", region)
     topics = ctx.arn("sns", "*", region)
-    queues = ctx.arn("sqs", "*", region)
     budgets = ctx.account_id.apply(lambda a: f"arn:{ctx.partition}:budgets::{a}:*")
 
     def publisher(sid: str, service: str, condition: dict[str, Any]) -> Statement:
@@ -216,8 +227,6 @@ def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:
                   {"StringEquals": account, "ArnLike": {"aws:SourceArn": alarms}}),
         publisher("EventBridgeRules", "events.amazonaws.com",
                   {"ArnLike": {"kms:EncryptionContext:aws:sns:topicArn": topics}}),
-        publisher("EventBridgeDeadLetters", "events.amazonaws.com",
-                  {"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": queues}}),
         publisher("RdsEvents", "events.rds.amazonaws.com", {"StringEquals": account}),
         publisher("Budgets", "budgets.amazonaws.com",
                   {"StringEquals": account, "ArnLike": {"aws:SourceArn": budgets}}),
