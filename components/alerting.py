@@ -5,7 +5,7 @@ subscribe to it), `warning` is for everything that should be looked at in workin
 EventBridge, RDS events, Budgets and Backup of this account may publish, and only over TLS.
 
 CloudWatch alarms can only notify topics in their own region, so when the stack is not in us-east-1 the
-topics get edge twins there for the CloudFront and WAF alarms.
+topics get edge twins there for the CloudFront and WAF alarms (not in the security-tooling stack, which has no edge).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ SEVERITIES = ("critical", "warning")
 class AlertingArgs:
     ctx: StackContext
     messaging_key: KeyRef
-    edge_messaging_key: KeyRef
+    edge_messaging_key: Optional[KeyRef]  # None: no edge (no CloudFront alarms to notify)
     emails: tuple[str, ...]
 
 
@@ -46,14 +46,16 @@ class Topics:
 
 class Alerting(pulumi.ComponentResource):
     topics: Topics  # home region
-    edge_topics: Topics  # us-east-1 (same as topics when the stack is there)
+    edge_topics: Optional[Topics]  # us-east-1 (same as topics when the stack is there); None without an edge
     alarm_topic_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: AlertingArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Alerting", name, None, opts)
         self._args, self._prefix = args, name
         self.topics = self._topics("", args.messaging_key, None)
-        if args.ctx.region == EDGE_REGION:
+        if args.edge_messaging_key is None:
+            self.edge_topics = None
+        elif args.ctx.region == EDGE_REGION:
             self.edge_topics = self.topics
         else:
             self.edge_topics = self._topics("edge-", args.edge_messaging_key, EDGE_REGION)

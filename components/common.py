@@ -39,12 +39,13 @@ class StackContext:
 
     @property
     def protect(self) -> bool:
-        """Stateful resources are protected in prod (Pulumi `protect`) and may be force-deleted only in dev."""
-        return self.is_prod
+        """Stateful resources are protected outside dev (Pulumi `protect`: prod, and the security-tooling stack that
+        keeps the organization's audit data) and may be force-deleted only in dev."""
+        return self.environment != "dev"
 
     @property
     def force_destroy(self) -> bool:
-        return not self.is_prod
+        return not self.protect
 
     @property
     def name_prefix(self) -> str:

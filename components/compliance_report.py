@@ -89,7 +89,6 @@ def compliance_report(name: str, ctx: StackContext, parent: pulumi.Resource, set
         role=role.arn,
         timeout=TIMEOUT_SECONDS,
         memory_size=MEMORY_MB,
-        reserved_concurrent_executions=1,  # one report at a time; the next run reads what this one wrote
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=logs.name),
         environment=aws.lambda_.FunctionEnvironmentArgs(
             variables={

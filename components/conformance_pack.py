@@ -8,8 +8,9 @@ the same parameters, so remediation keeps working on the pack's copy. Rules with
 
 - No delivery bucket: `DeliveryS3Bucket` is optional (AWS Config API reference, OrganizationConformancePack and
   PutConformancePack: "This field is optional"); the template is passed inline as `template_body`.
-- Organization mode: the administrator deploys the same template as an organization conformance pack
-  (`organization=True`); member stacks then create no pack of their own and still leave the packed rules out.
+- Organization mode: every account's stack (members and the administrator) deploys the pack in its own account,
+  because the remediations assume that account's remediation role; `organization=True` (an organization pack from
+  the administrator) would need a remediation role of the same name in every member first.
 - Template shape (ConfigRule + RemediationConfiguration with DependsOn, StaticValue/ResourceValue parameters) as in
   AWS's own packs, e.g. awslabs/aws-config-rules "Operational-Best-Practices-for-Amazon-S3-with-Remediation.yaml".
 """

@@ -150,9 +150,17 @@ def _backup_statements(args: BackupArgs, copy_vault: Optional[aws.backup.Vault])
     regions = [ctx.region, *([cfg.copy_region] if cfg.copy_region is not None else [])]
     snapshots = [ctx.arn("rds", BACKUP_SNAPSHOTS, region) for region in regions]
     keys: list[pulumi.Input[str]] = [args.data_key.arn]
+    copy_vaults: list[pulumi.Input[str]] = []
     if copy_vault is not None:
         keys.append(copy_vault.kms_key_arn)
+        copy_vaults.append(copy_vault.arn)
+    if cfg.copy_account_vault_arn is not None:
+        copy_vaults.append(cfg.copy_account_vault_arn)
+    # AWS Backup runs a plan's copy actions with the selection's role, which must be allowed to copy into each
+    # destination vault (AWS managed AWSBackupServiceRolePolicyForBackup grants backup:CopyIntoBackupVault)
+    copy_statements = [allow("CopyIntoCopyVaults", ["backup:CopyIntoBackupVault"], copy_vaults)] if copy_vaults else []
     return [
+        *copy_statements,
         allow("SnapshotCluster",
               ["rds:DescribeDBClusters", "rds:CreateDBClusterSnapshot", "rds:ListTagsForResource", "rds:AddTagsToResource"],
               [args.cluster.arn, *snapshots]),

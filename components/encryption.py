@@ -8,7 +8,8 @@
 | messaging | the SNS alerting topics                                         | CloudWatch alarms, EventBridge, RDS events, Budgets (each with the conditions it sends) |
 
 CloudFront-scope pieces live in us-east-1 and a KMS key is regional, so when the stack's region is not
-us-east-1 the logs and messaging keys get an edge twin there (WAF logs, CloudFront alarm topics).
+us-east-1 the logs and messaging keys get an edge twin there (WAF logs, CloudFront alarm topics). The
+security-tooling stack (`edge=False`) has no edge and gets no twins.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ MESSAGING_PUBLISHERS = (
 class EncryptionArgs:
     ctx: StackContext
     cloudtrail_name: str  # the trail that may encrypt with the audit key (exact source ARN in the policy)
+    edge: bool = True  # False: no us-east-1 twins (the security-tooling stack has no CloudFront)
     # accounts whose backup vault receives copies of the Aurora recovery points (database.awsBackup.copyAccountVaultArn)
     backup_copy_accounts: tuple[str, ...] = ()
 
@@ -61,8 +63,8 @@ class Encryption(pulumi.ComponentResource):
     logs: KeyRef
     audit: KeyRef
     messaging: KeyRef
-    edge_logs: KeyRef
-    edge_messaging: KeyRef
+    edge_logs: Optional[KeyRef]  # None without an edge
+    edge_messaging: Optional[KeyRef]
 
     def __init__(self, name: str, args: EncryptionArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("vitality:platform:Encryption", name, None, opts)
@@ -74,7 +76,7 @@ class Encryption(pulumi.ComponentResource):
             "data": _backup_copy_statements(ctx, args.backup_copy_accounts),
             "logs": _logs_statements(ctx, ctx.region),
             "audit": _audit_statements(ctx, trail_arn),
-            "messaging": _messaging_statements(ctx, ctx.region),
+            "messaging": [*_messaging_statements(ctx, ctx.region), _dead_letter_statement(ctx)],
         }
         descriptions = {
             "data": "Aurora storage, RDS master secret, Performance Insights, ECR, App Runner, backups",
@@ -85,7 +87,9 @@ class Encryption(pulumi.ComponentResource):
         refs = {d: self._key(d, descriptions[d], service_statements[d], None) for d in DOMAINS}
         self.data, self.logs, self.audit, self.messaging = (refs[d] for d in DOMAINS)
 
-        if ctx.region == EDGE_REGION:
+        if not args.edge:
+            self.edge_logs = self.edge_messaging = None
+        elif ctx.region == EDGE_REGION:
             self.edge_logs, self.edge_messaging = self.logs, self.messaging
         else:
             self.edge_logs = self._key("edge-logs", "CloudWatch Logs in us-east-1 (WAF for CloudFront)",
@@ -175,6 +179,21 @@ def _audit_statements(ctx: StackContext, trail_arn: pulumi.Output[str]) -> list[
             "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account_id}},
         },
     ]
+
+
+def _dead_letter_statement(ctx: StackContext) -> Statement:
+    """EventBridge writes undelivered findings to the webhook route's dead-letter queue, encrypted with the home
+    messaging key; SQS binds the queue ARN as encryption context (kms:EncryptionContext:aws:sqs:arn), which keeps
+    EventBridge to this account's queues (SQS Developer Guide, "Enable compatibility between event sources from AWS
+    services and encrypted queues")."""
+    return {
+        "Sid": "EventBridgeDeadLetters",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": ctx.arn("sqs", "*")}},
+    }
 
 
 def _messaging_statements(ctx: StackContext, region: str) -> list[Statement]:

@@ -148,6 +148,18 @@ class Network(pulumi.ComponentResource):
 
         app_sg, database_sg = self._security_groups(vpc)
         load_balancer_sg = self._load_balancer_group(vpc, app_sg, args.api_path) if args.api_path else None
+        if args.api_path:
+            # EC2.172: the account baseline blocks internet-gateway ingress (VPC Block Public Access), which also
+            # blocks CloudFront VPC-origin traffic to the internal load balancer; its private subnets have no
+            # internet-gateway route, so excluding them opens nothing to the internet (docs/decisions.md)
+            for az, subnet in subnets["private"].items():
+                aws.ec2.VpcBlockPublicAccessExclusion(
+                    f"{name}-bpa-exclusion-{az}",
+                    subnet_id=subnet.id,
+                    internet_gateway_exclusion_mode="allow-bidirectional",
+                    tags=ctx.tags(COMPONENT),
+                    opts=child(subnet),
+                )
         endpoint_sg = self._endpoints(cfg, vpc, list(private_rts.values()), [s.id for s in subnets["private"].values()])
         flow_logs = self._flow_logs(args, vpc)
 

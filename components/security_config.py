@@ -1,5 +1,5 @@
-"""AWS Config: the recorder (service-linked role), delivery to its own history bucket, the managed rules this platform
-relies on (each mapped to the Security Hub controls it evidences) and SSM remediation for the rules that have a
+"""AWS Config: a recorder in every region of `security.regions` (one service-linked role; global types in one region),
+delivery to its own history bucket, the managed rules this platform relies on (each mapped to the Security Hub controls it evidences) and SSM remediation for the rules that have a
 safe automation. Built by `Security`."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from .common import ServiceRole, StackContext, Statement, allow, child, service_role
 from .encryption import KeyRef
-from .security_trail import COMPONENT, CONFIG_PREFIX, AuditStorage
+from .security_trail import COMPONENT, CONFIG_PREFIX, AuditStorage, regional
 from .settings import SecuritySettings
 
 CONFIG_SERVICE = "config.amazonaws.com"
@@ -171,8 +171,8 @@ REMEDIATION_ERROR_PERCENT = 10
 
 @dataclass
 class ConfigService:
-    recorder: aws.cfg.Recorder
-    status: aws.cfg.RecorderStatus  # rules and conformance packs wait for the running recorder
+    recorders: dict[str, aws.cfg.Recorder]  # region -> recorder
+    status: aws.cfg.RecorderStatus  # the home region's: rules and conformance packs wait for the running recorder
     rules: dict[str, aws.cfg.Rule]
     remediations: dict[str, aws.cfg.RemediationConfiguration]
     remediation_role: ServiceRole
@@ -189,41 +189,13 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
         tags=ctx.tags(COMPONENT),
         opts=child(parent),
     )
-    home = settings.global_resource_region or ctx.region
-    recorder = aws.cfg.Recorder(
-        f"{name}-recorder",
-        # one recorder per account and region: a fixed, readable name (the status resource refers to it)
-        name=ctx.name_prefix,
-        role_arn=slr.arn,
-        recording_group=aws.cfg.RecorderRecordingGroupArgs(
-            all_supported=True,
-            # IAM and other global types are recorded once, in the home region, not once per region
-            include_global_resource_types=ctx.region == home,
-        ),
-        recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency="CONTINUOUS"),
-        opts=child(parent),
-    )
-    channel = aws.cfg.DeliveryChannel(
-        f"{name}-delivery",
-        name=ctx.name_prefix,
-        # not the audit bucket: Config cannot deliver to a bucket with Object Lock
-        s3_bucket_name=storage.config.name,
-        s3_key_prefix=CONFIG_PREFIX,
-        s3_kms_key_arn=audit_key.arn,
-        snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(delivery_frequency="TwentyFour_Hours"),
-        opts=child(parent, depends_on=[recorder, *storage.config_ready]),
-    )
-    status = aws.cfg.RecorderStatus(
-        f"{name}-recorder-status",
-        name=recorder.name,
-        is_enabled=True,
-        opts=child(recorder, depends_on=[channel, *storage.config_ready]),
-    )
-    aws.cfg.RetentionConfiguration(
-        f"{name}-config-retention",
-        retention_period_in_days=min(settings.audit_retention_years * 365, MAX_CONFIG_RETENTION_DAYS),
-        opts=child(recorder),
-    )
+    global_region = settings.global_resource_region or ctx.region
+    recorders: dict[str, aws.cfg.Recorder] = {}
+    statuses: dict[str, aws.cfg.RecorderStatus] = {}
+    for region in settings.regions:
+        recorders[region], statuses[region] = _recorder(name, ctx, parent, settings, region, slr=slr, audit_key=audit_key,
+                                                        storage=storage, global_types=region == global_region)
+    status = statuses[ctx.region]
     documents = sorted({spec.remediation.document for spec in managed_rules(settings).values() if spec.remediation})
     role = _remediation_role(name, ctx, parent, trail_arn, storage.arns, documents)
     rules: dict[str, aws.cfg.Rule] = {}
@@ -239,13 +211,62 @@ def config_service(name: str, ctx: StackContext, parent: pulumi.Resource, settin
             scope=rule_scope(identifier, spec),
             input_parameters=json.dumps(dict(spec.parameters)) if spec.parameters else None,
             tags=ctx.tags(COMPONENT, SecurityHubControls=" ".join(spec.controls)),
-            # a rule cannot be created before a recorder exists
+            # a rule cannot be created before a recorder exists; these run once, in the home region (Security Hub's
+            # own service-linked rules evaluate every region)
             opts=child(parent, depends_on=[status]),
         )
         rules[identifier] = rule
         if spec.remediation is not None:
             remediations[identifier] = _remediation(f"{name}-remediate-{slug}", settings, rule, spec.remediation, role)
-    return ConfigService(recorder=recorder, status=status, rules=rules, remediations=remediations, remediation_role=role)
+    return ConfigService(recorders=recorders, status=status, rules=rules, remediations=remediations, remediation_role=role)
+
+
+def _recorder(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings, region: str, *,
+              slr: aws.iam.ServiceLinkedRole, audit_key: KeyRef, storage: AuditStorage,
+              global_types: bool) -> tuple[aws.cfg.Recorder, aws.cfg.RecorderStatus]:
+    """One recorder per account and region, delivering to the one Config history bucket (in the home region; Config
+    writes to a bucket of another region) with the home region's audit key, which the bucket uses."""
+    recorder_name, region_arg = regional(f"{name}-recorder", ctx, region)
+    suffix = recorder_name[len(f"{name}-recorder"):]
+    recorder = aws.cfg.Recorder(
+        recorder_name,
+        # one recorder per account and region: a fixed, readable name (the status resource refers to it)
+        name=ctx.name_prefix,
+        role_arn=slr.arn,
+        recording_group=aws.cfg.RecorderRecordingGroupArgs(
+            all_supported=True,
+            # IAM and other global types are recorded once, in one region, not once per region
+            include_global_resource_types=global_types,
+        ),
+        recording_mode=aws.cfg.RecorderRecordingModeArgs(recording_frequency="CONTINUOUS"),
+        region=region_arg,
+        opts=child(parent),
+    )
+    channel = aws.cfg.DeliveryChannel(
+        f"{name}-delivery{suffix}",
+        name=ctx.name_prefix,
+        # not the audit bucket: Config cannot deliver to a bucket with Object Lock
+        s3_bucket_name=storage.config.name,
+        s3_key_prefix=CONFIG_PREFIX,
+        s3_kms_key_arn=audit_key.arn,
+        snapshot_delivery_properties=aws.cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs(delivery_frequency="TwentyFour_Hours"),
+        region=region_arg,
+        opts=child(parent, depends_on=[recorder, *storage.config_ready]),
+    )
+    status = aws.cfg.RecorderStatus(
+        f"{name}-recorder-status{suffix}",
+        name=recorder.name,
+        is_enabled=True,
+        region=region_arg,
+        opts=child(recorder, depends_on=[channel, *storage.config_ready]),
+    )
+    aws.cfg.RetentionConfiguration(
+        f"{name}-config-retention{suffix}",
+        retention_period_in_days=min(settings.audit_retention_years * 365, MAX_CONFIG_RETENTION_DAYS),
+        region=region_arg,
+        opts=child(recorder),
+    )
+    return recorder, status
 
 
 def _remediation(name: str, settings: SecuritySettings, rule: aws.cfg.Rule, spec: Remediation,

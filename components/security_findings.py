@@ -64,7 +64,7 @@ class SecurityFindingsArgs:
 
 class SecurityFindings(pulumi.ComponentResource):
     hub_arn: pulumi.Output[str]
-    aggregator_arn: pulumi.Output[str]
+    aggregator_arn: Optional[pulumi.Output[str]]
     connector_arn: Optional[pulumi.Output[str]]
     connector_auth_url: Optional[pulumi.Output[str]]  # "<instruction><url>" for Jira Cloud
     webhook_destination_arn: Optional[pulumi.Output[str]]
@@ -75,19 +75,26 @@ class SecurityFindings(pulumi.ComponentResource):
         super().__init__("vitality:platform:SecurityFindings", name, None, opts)
         ctx, settings = args.ctx, args.settings
         hub = aws.securityhub.AccountV2(f"{name}-hub-v2", tags=ctx.tags(COMPONENT), opts=child(self))
-        aggregator = aws.securityhub.AggregatorV2(
-            f"{name}-aggregator-v2",
-            # linked regions are optional (none: the home region only); an empty list would read back as null and
-            # show as drift, so it is left out (hashicorp/terraform-provider-aws aggregator_v2.go: optional set,
-            # updated in place)
-            region_linking_mode="SPECIFIED_REGIONS",
-            linked_regions=list(args.linked_regions) or None,
-            tags=ctx.tags(COMPONENT),
-            opts=child(hub, depends_on=[hub]),
+        # SPECIFIED_REGIONS requires at least one linked region (SDK: "Required when region_linking_mode is
+        # SPECIFIED_REGIONS"); a home-region-only baseline has nothing to aggregate and gets none (settings refuse a
+        # connector then: connectors and automation rules V2 need an aggregator)
+        aggregator = (
+            aws.securityhub.AggregatorV2(
+                f"{name}-aggregator-v2",
+                region_linking_mode="SPECIFIED_REGIONS",
+                linked_regions=list(args.linked_regions),
+                tags=ctx.tags(COMPONENT),
+                opts=child(hub, depends_on=[hub]),
+            )
+            if args.linked_regions
+            else None
         )
-        self.hub_arn, self.aggregator_arn = hub.arn, aggregator.arn
+        self.hub_arn = hub.arn
+        self.aggregator_arn = aggregator.arn if aggregator is not None else None
         self.connector_arn = self.connector_auth_url = None
         if settings.connector is not None:
+            if aggregator is None:
+                raise ValueError("a findings connector needs the aggregator: settings require a second security region")
             connector = self._connector(name, ctx, settings.connector, args.data_key, aggregator)
             self.connector_arn = connector.arn
             if settings.connector.provider == "jira":

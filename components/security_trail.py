@@ -3,7 +3,9 @@ delivery, and the CIS metric filters and alarms on that log group. Built by `Sec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -132,6 +134,12 @@ CIS_FILTERS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def regional(name: str, ctx: StackContext, region: str) -> tuple[str, Optional[str]]:
+    """Logical name and `region` argument of a per-region resource. The home region keeps the name it had before the
+    baseline covered several regions (no replacement on upgrade) and the provider's region."""
+    return (name, None) if region == ctx.region else (f"{name}-{region}", region)
+
+
 @dataclass
 class AuditStorage:
     bucket: HardenedBucket  # CloudTrail only; Object Lock in prod
@@ -146,9 +154,9 @@ class AuditStorage:
 
 
 def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, settings: SecuritySettings,
-                  audit_key: KeyRef, trail_arn: pulumi.Output[str]) -> AuditStorage:
+                  audit_key: KeyRef, trail_arn: pulumi.Output[str], extra_log_sources: Sequence[str] = ()) -> AuditStorage:
     """The audit bucket for CloudTrail, the Config history bucket, and the bucket that receives both buckets'
-    server access logs."""
+    server access logs (and those of the buckets named in `extra_log_sources`, by logical name)."""
     retention_days = settings.audit_retention_years * 365
     lifecycle = [LifecycleRule(id="archive-then-expire", transition_days=ARCHIVE_AFTER_DAYS, expire_days=retention_days)]
     audit_name = f"{name}-audit"
@@ -174,7 +182,7 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
         access_log_prefix="audit/",
         # Object Lock can only be switched on when a bucket is created, so it follows the environment (not a config
         # key) and no config edit can ever replace the audit bucket; dev buckets must stay deletable.
-        object_lock_enabled=ctx.is_prod,
+        object_lock_enabled=ctx.protect,
     )
     bucket.attach_policy(_trail_writer_statements(ctx, bucket.arn, trail_arn))
     config = hardened_bucket(
@@ -191,35 +199,45 @@ def audit_storage(name: str, ctx: StackContext, parent: pulumi.Resource, setting
     config.attach_policy(_config_writer_statements(ctx, config.arn))
     # The log bucket must exist before its sources name it as their target, so its policy follows them and admits
     # S3 log delivery from exactly these two buckets (their ARNs, not a name prefix another bucket could share).
-    access_logs.attach_policy([_log_delivery_statement(ctx, access_logs.arn, [bucket.arn, config.arn])])
+    delivery = [_log_delivery_statement(ctx, access_logs.arn, [bucket.arn, config.arn])]
+    if extra_log_sources:
+        # buckets another module creates after this one (the organization trail's archive): only their name pattern
+        # is known here, in this account only
+        patterns = [pulumi.Output.from_input(f"arn:{ctx.partition}:s3:::{source}-*") for source in extra_log_sources]
+        delivery.append(_log_delivery_statement(ctx, access_logs.arn, patterns, "S3ServerAccessLogsLater", "ArnLike"))
+    access_logs.attach_policy(delivery)
     ready = [*bucket.ready, *access_logs.ready]
-    if ctx.is_prod:
-        ready.append(
-            aws.s3.BucketObjectLockConfiguration(
-                f"{audit_name}-object-lock",
-                bucket=bucket.bucket.id,
-                object_lock_enabled="Enabled",
-                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
-                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
-                        mode=settings.object_lock_mode, days=settings.object_lock_days
-                    )
-                ),
-                # Object Lock needs versioning on first
-                opts=child(bucket.bucket, depends_on=bucket.ready),
-            )
-        )
+    if ctx.protect:
+        ready.append(object_lock(audit_name, bucket, settings))
     return AuditStorage(
         bucket=bucket, config=config, access_logs=access_logs, ready=ready, config_ready=[*config.ready, *access_logs.ready]
     )
 
 
-def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], sources: list[pulumi.Output[str]]) -> Statement:
+def object_lock(name: str, bucket: HardenedBucket, settings: SecuritySettings) -> aws.s3.BucketObjectLockConfiguration:
+    """The default retention of a bucket created with Object Lock."""
+    return aws.s3.BucketObjectLockConfiguration(
+        f"{name}-object-lock",
+        bucket=bucket.bucket.id,
+        object_lock_enabled="Enabled",
+        rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+            default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                mode=settings.object_lock_mode, days=settings.object_lock_days
+            )
+        ),
+        # Object Lock needs versioning on first
+        opts=child(bucket.bucket, depends_on=bucket.ready),
+    )
+
+
+def _log_delivery_statement(ctx: StackContext, bucket_arn: pulumi.Output[str], sources: list[pulumi.Output[str]],
+                            sid: str = "S3ServerAccessLogs", match: str = "ArnEquals") -> Statement:
     return allow(
-        "S3ServerAccessLogs",
+        sid,
         ["s3:PutObject"],
         pulumi.Output.concat(bucket_arn, "/*"),
         Principal={"Service": "logging.s3.amazonaws.com"},
-        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, "ArnEquals": {"aws:SourceArn": sources}},
+        Condition={"StringEquals": {"aws:SourceAccount": ctx.account_id}, match: {"aws:SourceArn": sources}},
     )
 
 
@@ -326,12 +344,23 @@ def audit_trail(name: str, ctx: StackContext, parent: pulumi.Resource, settings:
             aws.cloudtrail.TrailInsightSelectorArgs(insight_type="ApiCallRateInsight"),
             aws.cloudtrail.TrailInsightSelectorArgs(insight_type="ApiErrorRateInsight"),
         ],
-        tags=ctx.tags(COMPONENT, name=trail_name),
+        # the account's role in the organization, for the auditor and the policy pack (a member's Security Hub and
+        # GuardDuty are the administrator's)
+        tags=ctx.tags(COMPONENT, name=trail_name, **organization_tags(settings)),
         # CloudTrail checks the bucket policy, the key and the log role at creation
         # (InsufficientS3BucketPolicyException / InvalidCloudWatchLogsRoleArnException otherwise)
         opts=child(parent, depends_on=[*storage.ready, *delivery.ready]),
     )
     return AuditTrail(trail=trail, log_group=group)
+
+
+def organization_tags(settings: SecuritySettings) -> dict[str, str]:
+    """The account's role in the organization; the administrator's until its delegation is registered."""
+    org = settings.organization
+    tags = {"OrganizationMode": org.mode}
+    if org.mode == "administrator":
+        tags["DelegatedAdministrator"] = "registered" if org.delegated else "pending"
+    return tags
 
 
 def cis_alarms(name: str, ctx: StackContext, parent: pulumi.Resource, group: aws.cloudwatch.LogGroup, topics: Topics) -> None:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +58,9 @@ def _group(findings: Sequence[Finding]) -> list[str]:
             rule = items[0].rule
             lines.append(f"    [{rule.severity}] {name}: {rule.description}")
             for f in items:
-                note = f"  (excepted: {f.exception.reason}; review by {f.exception.review})" if f.exception else ""
+                note = (f"  (excepted by {f.exception.scope}: {f.exception.reason}; compensating: "
+                        f"{', '.join(c.rule for c in f.exception.compensating)}; review by {f.exception.review})"
+                        if f.exception else "")
                 lines.append(f"      - {f.type} {f.resource}: {f.message}{note}")
             if not items[0].exception:
                 lines.append(f"      fix: {rule.remediation}")
@@ -109,9 +110,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"\n{e.stack}: {e.passed_count} passed, {len(e.mandatory)} mandatory violations, {len(e.advisory)} advisory, "
               f"{len(e.excepted)} excepted, {len(e.skipped)} skipped, {len(e.not_applicable)} rules not applicable "
               f"to {e.environment}\n")
-    today = datetime.date.today()
     for x in EXCEPTIONS:
-        if x.review < today:
+        if x.expired():  # where it still stands, rule policy-exceptions-hold has failed the stack above
             print(f"warning: exception {x.rule} / {x.scope} / {x.resource} was due for review on {x.review}")
     if not args.stack and not args.set and not args.preview:
         for x in unused_exceptions(evaluations):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .controls import CONTROLS
 from .evaluate import Evaluation
 from .framework import MANDATORY, PolicyException, Rule
+from .mutations import VARIANTS, Variant
 from .operations import operations_sections
 from .rules import EXCEPTIONS, RULES
 
@@ -60,13 +61,33 @@ LIVE_ONLY = (
 
 # Behaviour a rule accepts by design (a documented AWS recommendation, not a relaxation of the control).
 BY_DESIGN = (
-    ("s3-bucket-access-logging", "S3.9", "A bucket that receives server access logs is not logged itself (logging "
-     "it recurses); AWS says to suppress its finding, so plan a Security Hub automation rule for it."),
-    ("cloudfront-access-logging", "CloudFront.5", "v2 log delivery (LogDeliverySource) counts as logging; it avoids "
-     "the ACL-enabled bucket legacy logging needs, which would fail S3.12."),
+    ("s3-bucket-access-logging", "S3.9", "A bucket that other buckets deliver their server access logs to is not "
+     "logged itself (logging it recurses); AWS says to suppress its finding, so plan a Security Hub automation rule "
+     "for it. Only such a destination is exempt: a bucket that logs into itself, or that nothing else logs to, fails."),
+    ("cloudfront-access-logging", "CloudFront.5", "v2 log delivery (an ACCESS_LOGS LogDeliverySource with a "
+     "LogDelivery to a destination) counts as logging; it avoids the ACL-enabled bucket legacy logging needs, which "
+     "would fail S3.12."),
     ("rds-event-subscriptions-cover-critical-events", "RDS.19-22", "Pass while no subscription exists; one "
      "subscription makes all four apply."),
 )
+
+
+# Security Hub controls of the standards in use that no rule can decide from the program's inputs: Security Hub
+# evaluates them in the account at run time (reference/compliance-controls.md §6.2).
+RUNTIME_ONLY: dict[str, tuple[str, str]] = {
+    "IAM.4": ("FSBP, CIS v3.0", "no access keys for the root user"),
+    "IAM.6": ("FSBP, CIS v3.0", "hardware MFA for the root user"),
+    "IAM.8": ("FSBP", "unused IAM user credentials removed"),
+    "IAM.9": ("FSBP, CIS v3.0", "MFA for the root user"),
+    "IAM.22": ("CIS v3.0", "credentials unused for 45 days removed"),
+    "IAM.26": ("CIS v3.0", "expired SSL/TLS certificates in IAM removed"),
+    "KMS.3": ("FSBP", "keys not unintentionally scheduled for deletion"),
+    "RDS.1": ("FSBP", "RDS snapshots are private"),
+    "RDS.5": ("FSBP", "Multi-AZ as Security Hub evaluates Aurora member instances"),
+    "SecretsManager.2": ("FSBP", "rotation succeeds"),
+    "SecretsManager.3": ("FSBP", "unused secrets removed"),
+    "EC2.180": ("FSBP", "source/destination check on network interfaces created by services"),
+}
 
 
 def _tsc_key(tsc: str) -> tuple:
@@ -95,14 +116,47 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def control_status(rules: Sequence[Rule], exceptions: Sequence[PolicyException], variants: Sequence[Variant]
+                   ) -> list[tuple[str, str, str, str, str]]:
+    """(control, standards, status, rules with their variant counts, exceptions) for every control of the pack and
+    every run-time-only control."""
+    counts: dict[str, int] = {}
+    for v in variants:
+        counts[v.rule] = counts.get(v.rule, 0) + 1
+    enforcing: dict[str, list[Rule]] = {}
+    for r in rules:
+        for c in r.controls:
+            enforcing.setdefault(c, []).append(r)
+    rows = []
+    for control in sorted(set(CONTROLS) | set(RUNTIME_ONLY), key=lambda c: (c.split(".")[0], _num(c))):
+        standards, why = RUNTIME_ONLY.get(control, ("", "not decidable from the program's inputs"))
+        if control in CONTROLS:
+            standards = ", ".join(CONTROLS[control][0])
+        members = enforcing.get(control, [])
+        if not members:
+            rows.append((control, standards, f"Security Hub at run time ({why})", "—", "—"))
+            continue
+        unproven = [r.name for r in members if not counts.get(r.name)]
+        standing = [x for x in exceptions if x.rule in {r.name for r in members}]
+        status = "not proven" if unproven else "proven by mutation test"
+        if standing:
+            status += "; excepted"
+        rule_cell = ", ".join(f"[{r.name}](#{_anchor(r)}) ({counts.get(r.name, 0)})" for r in members)
+        exception_cell = "<br>".join(
+            f"{x.scope} `{x.resource}`: {_escape(x.finding)} — {_escape(x.reason)} (review by {x.review.isoformat()})"
+            for x in standing) or "—"
+        rows.append((control, standards, status, rule_cell, exception_cell))
+    return rows
+
+
 def render(evaluations: Sequence[Evaluation], rules: Sequence[Rule] = RULES,
-           exceptions: Sequence[PolicyException] = EXCEPTIONS) -> str:
+           exceptions: Sequence[PolicyException] = EXCEPTIONS, variants: Sequence[Variant] = VARIANTS) -> str:
     stacks = [e.stack for e in evaluations]
     out: list[str] = []
     add = out.append
     add("# Compliance: SOC 2 control map")
     add("")
-    add("<!-- Generated by `python -m offline check --write-docs` from policy/rules/, policy/exceptions.yaml and the "
+    add("<!-- Generated by `python -m offline check --write-docs` from policy/rules/, policy/exceptions.yaml, policy/mutations/ and the "
         "offline captures of every stack. Do not edit by hand: tests/test_policy_stacks.py fails when it is stale. -->")
     add("")
     add("The policy pack in `policy/` encodes the AWS Security Hub controls (FSBP v1.0.0, CIS v3.0.0, NIST 800-53 r5 "
@@ -154,6 +208,20 @@ def render(evaluations: Sequence[Evaluation], rules: Sequence[Rule] = RULES,
         add(f"| {control} | {', '.join(standards)} | {severity} | {links} |")
     add("")
 
+    add("## Control status")
+    add("")
+    add("How each Security Hub control is known to hold: **proven** — the rules enforcing it are each shown to fire by "
+        "the mutation suite (`tests/test_policy_mutations.py`: violating variants of the real stacks in "
+        "`policy/mutations/`, each of which must be reported on its resource); **excepted** — a dated, "
+        "finding-specific entry in `policy/exceptions.yaml` accepts a finding of one of those rules; **Security Hub "
+        "at run time** — no rule can decide it from the program, the deployed account's findings are the evidence.")
+    add("")
+    add("| control | standards | status | rules (violating variants) | exceptions |")
+    add("|---|---|---|---|---|")
+    for control, standard_names, status, rule_cell, exception_cell in control_status(rules, exceptions, variants):
+        add(f"| {control} | {standard_names} | {status} | {rule_cell} | {exception_cell} |")
+    add("")
+
     add("## Rules")
     add("")
     add("Each rule: what it checks, how to fix a violation, and the resources that satisfy it in each stack "
@@ -182,14 +250,19 @@ def render(evaluations: Sequence[Evaluation], rules: Sequence[Rule] = RULES,
 
     add("## Exceptions")
     add("")
-    add("Accepted exceptions live in `policy/exceptions.yaml`; a rule honours one only when rule, stack or "
-        "environment, and resource name all match exactly, and each carries a reason and a review date.")
+    add("Accepted exceptions live in `policy/exceptions.yaml`. An entry accepts one finding: the rule honours it only "
+        "when rule, stack or environment, resource name and the exact finding message match and the listed property "
+        "values still hold, so a different violation of the same resource is still reported. While it stands, its "
+        "compensating controls are mandatory checks (rule `policy-exceptions-hold`), and once its review date has "
+        "passed the finding is a violation again.")
     add("")
     if exceptions:
-        add("| rule | scope | resource | reason | review by |")
-        add("|---|---|---|---|---|")
+        add("| rule | scope | resource | accepted finding | compensating controls | reason | review by |")
+        add("|---|---|---|---|---|---|---|")
         for x in exceptions:
-            add(f"| {x.rule} | {x.scope} | `{x.resource}` | {_escape(x.reason)} | {x.review.isoformat()} |")
+            compensating = "<br>".join(f"`{c.rule}`: {_escape(c.why)}" for c in x.compensating)
+            add(f"| {x.rule} | {x.scope} | `{x.resource}` | {_escape(x.condition)} | {compensating} | "
+                f"{_escape(x.reason)} | {x.review.isoformat()} |")
     else:
         add("None: every mandatory rule passes on every stack without an exception.")
     add("")

@@ -6,6 +6,15 @@ rules; in preview mode only the inputs are known), Pulumi options (`protect`), p
 property dependencies. Unknown values become CrossGuard's sentinels behind its unknown-checking proxy, so a rule
 that reads one during preview is skipped exactly as CrossGuard skips it.
 
+Props take the road they take in `pulumi preview`: the engine marshals them for the analyzer with `KeepUnknowns`,
+`KeepSecrets` and `SkipInternalKeys` (pulumi sdk/go/common/resource/plugin/analyzer_plugin.go, Analyze and
+AnalyzeStack), so a secret travels as the `{<sig>: <secret sig>, value: ...}` object the capture holds, an unknown
+as the unknown-string sentinel and `__`-prefixed keys are dropped; the policy SDK then rebuilds them with
+`deserialize_properties(json_format.MessageToDict(request.properties))`, which unwraps every secret to its plain
+value (pulumi_policy/policy.py `Analyze`). `crossguard_props` does the same two steps through the same protobuf
+Struct and the same SDK function, so a rule sees a secret-bearing input (CloudFront `origins`, which carries the
+origin-verify header) exactly as CrossGuard does, numbers as doubles included.
+
 The capture is duck-typed (`offline.Capture`): the pack does not import the offline engine.
 """
 
@@ -16,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
+from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyProviderResource,
@@ -24,6 +34,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
+from pulumi_policy.deserialize import deserialize_properties, serialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from .framework import EXCEPTED, MANDATORY, STACK_SUBJECT, PolicyException, Rule, StackView
@@ -32,15 +43,47 @@ from .rules import EXCEPTIONS, RULES
 OFFLINE_UNKNOWN = "<computed>"  # offline.UNKNOWN
 
 
-def _wire(value: Any) -> Any:
-    """Inputs as CrossGuard receives them: unknowns as the engine's sentinel strings."""
+def _marshal(value: Any) -> Any:
+    """The engine's MarshalProperties(KeepUnknowns, KeepSecrets, SkipInternalKeys) of a captured value, as JSON."""
     if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
+        return {k: _marshal(v) for k, v in value.items() if not str(k).startswith("__")}
     if isinstance(value, (list, tuple)):
-        return [_wire(v) for v in value]
+        return [_marshal(v) for v in value]
     if isinstance(value, pulumi.output.Unknown) or value == OFFLINE_UNKNOWN:
         return UNKNOWN_STRING_VALUE
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):  # the asset/archive signature objects of the wire
+        return serialize_properties({"value": value})["value"]
     return value
+
+
+def wire_struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    """`AnalyzeRequest.properties` as the engine sends it for these captured props."""
+    struct = struct_pb2.Struct()
+    struct.update(_marshal(props))
+    return struct
+
+
+def crossguard_props(props: dict[str, Any]) -> dict[str, Any]:
+    """What a policy's `args.props` holds under CrossGuard (before the unknown-checking proxy): secrets unwrapped."""
+    return deserialize_properties(json_format.MessageToDict(wire_struct(props)))
+
+
+# Proxied props by the identity of the captured dict (kept alive beside its result, so the id cannot be reused):
+# the mutation suite evaluates hundreds of copies of a capture that share every unchanged resource's props.
+# Captured props are never changed in place (tests copy a resource to vary it), and rules only read.
+_PROXIED: dict[int, tuple[dict[str, Any], Any]] = {}
+_PROXIED_LIMIT = 50_000
+
+
+def _policy_props(props: dict[str, Any]) -> Any:
+    cached = _PROXIED.get(id(props))
+    if cached is not None and cached[0] is props:
+        return cached[1]
+    if len(_PROXIED) >= _PROXIED_LIMIT:
+        _PROXIED.clear()
+    proxied = unknown_checking_proxy(crossguard_props(props))
+    _PROXIED[id(props)] = (props, proxied)
+    return proxied
 
 
 def _options(resource: Any) -> PolicyResourceOptions:
@@ -59,7 +102,7 @@ def _providers(capture: Any) -> dict[str, PolicyProviderResource]:
     found = {}
     for r in capture.resources:
         if r.type.startswith("pulumi:providers:"):
-            found[r.urn] = PolicyProviderResource(r.type, unknown_checking_proxy(_wire(r.inputs)), r.urn, r.name)
+            found[r.urn] = PolicyProviderResource(r.type, _policy_props(r.inputs), r.urn, r.name)
     return found
 
 
@@ -77,7 +120,7 @@ def resource_args(capture: Any, resource: Any, providers: Optional[dict] = None)
     providers = _providers(capture) if providers is None else providers
     return ResourceValidationArgs(
         resource.type,
-        unknown_checking_proxy(_wire(resource.inputs)),
+        _policy_props(resource.inputs),
         resource.urn,
         resource.name,
         _options(resource),
@@ -91,7 +134,7 @@ def stack_args(capture: Any) -> StackValidationArgs:
     for r in capture.resources:
         props = r.outputs if (r.outputs and not capture.preview) else r.inputs
         nodes[r.urn] = PolicyResource(
-            r.type, unknown_checking_proxy(_wire(props)), r.urn, r.name, _options(r), _provider_of(r, providers), None, [], {}
+            r.type, _policy_props(props), r.urn, r.name, _options(r), _provider_of(r, providers), None, [], {}
         )
     for r in capture.resources:
         node = nodes[r.urn]
@@ -160,6 +203,12 @@ def evaluate(capture: Any, rules: Sequence[Rule] = RULES) -> Evaluation:
     result = Evaluation(stack=capture.stack, environment=view.environment)
     by_urn = {r.urn: r for r in capture.resources}
     providers = _providers(capture)
+    resource_inputs: dict[str, ResourceValidationArgs] = {}  # one conversion per resource, shared by every rule
+
+    def args_of(resource: Any) -> ResourceValidationArgs:
+        if resource.urn not in resource_inputs:
+            resource_inputs[resource.urn] = resource_args(capture, resource, providers)
+        return resource_inputs[resource.urn]
 
     for rule in rules:
         if not rule.applies_to_environment(view.environment):
@@ -168,7 +217,7 @@ def evaluate(capture: Any, rules: Sequence[Rule] = RULES) -> Evaluation:
         passed = result.passed.setdefault(rule.name, [])
         if rule.kind == "resource":
             for resource in (r for r in checked if r.type in rule.types):
-                reported, sink, unknown = _run(rule.policy.validate, resource_args(capture, resource, providers))
+                reported, sink, unknown = _run(rule.policy.validate, args_of(resource))
                 if unknown:
                     result.skipped.append((rule, f"{resource.name}: {unknown}"))
                 result.violations += [Finding(rule, resource.name, resource.type, m) for m, _ in reported]

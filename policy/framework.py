@@ -16,7 +16,7 @@ import contextvars
 import datetime
 import fnmatch
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, TypedDict, TypeGuard, Union
@@ -32,6 +32,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
+
+from components.dev_relaxations import DEV_ENVIRONMENT, DEV_RELAXED_RULES
 
 EXCEPTIONS_FILE = Path(__file__).with_name("exceptions.yaml")
 MANDATORY, ADVISORY = "mandatory", "advisory"
@@ -132,8 +134,34 @@ def action_matches(patterns: Iterable[str], action: str) -> bool:
     return any(fnmatch.fnmatchcase(target, p.lower()) for p in patterns)
 
 
+def grants(statement: Mapping[str, Any], action: str) -> bool:
+    """Whether the statement's action element covers `action`: listed in Action, or absent from NotAction."""
+    if statement.get("NotAction") is not None:
+        excluded = [a.lower() for a in as_list(statement.get("NotAction")) if isinstance(a, str)]
+        return not action_matches(excluded, action)
+    return action_matches(statement_actions(statement), action)
+
+
 def statement_resources(statement: Mapping[str, Any]) -> list[Any]:
     return as_list(statement.get("Resource"))
+
+
+def on_every_resource(statement: Mapping[str, Any], arn_family: str = "") -> bool:
+    """Whether the statement applies to all resources (of `arn_family`, e.g. "arn:aws:kms"): `*`, an ARN pattern
+    for every resource of the type (`arn:aws:kms:*:*:key/*`), or a NotResource (everything but the listed)."""
+    if statement.get("NotResource") is not None:
+        return True
+    for resource in statement_resources(statement):
+        value = text(resource)
+        if value == "*":
+            return True
+        if arn_family and value.startswith(arn_family):
+            # `arn:aws:kms:*:*:*`, `arn:aws:kms:*:<account>:key/*`: every key (of an account counts as every key)
+            parts = value.split(":", 5)
+            tail = parts[5] if len(parts) > 5 else ""
+            if tail in ("*", "") or (tail.endswith("/*") and not any(c in tail[:-2] for c in "*?/")):
+                return True
+    return False
 
 
 def principal_values(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -149,6 +177,9 @@ def principal_values(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def public_principal(statement: Mapping[str, Any]) -> bool:
+    """A wildcard principal, or a NotPrincipal (an Allow with NotPrincipal grants everyone but the listed)."""
+    if statement.get("NotPrincipal") is not None:
+        return True
     return any(value == "*" for kind, value in principal_values(statement) if kind in ("*", "AWS"))
 
 
@@ -166,22 +197,60 @@ RESTRICTING_CONDITION_KEYS = {
     "aws:userid",
     "kms:calleraccount",
 }
+_ACCOUNT_KEYS = {"aws:sourceaccount", "aws:sourceowner", "aws:principalaccount", "kms:calleraccount"}
+_ARN_KEYS = {"aws:sourcearn", "aws:principalarn"}
+
+
+def fixed_value(key: str, value: Any) -> bool:
+    """Whether a condition value pins its key: an account key holds a 12-digit account, an ARN key an ARN whose
+    account is fixed, any other key a value without wildcards."""
+    if isinstance(value, bool):
+        return False
+    v = str(value).strip()
+    if not v:
+        return False
+    key = key.lower()
+    if key in _ACCOUNT_KEYS:
+        return v.isdigit() and len(v) == 12
+    if key in _ARN_KEYS:
+        parts = v.split(":")
+        return len(parts) >= 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12 \
+            and "*" not in parts[2] and "?" not in parts[2]
+    return "*" not in v and "?" not in v
+
+
+def restricting_operator(operator: str) -> bool:
+    """Operators whose clause must hold for the statement to apply (no IfExists, no negation)."""
+    op = operator.lower().split(":")[-1]
+    return "ifexists" not in op and "not" not in op and op != "null"
 
 
 def restricting_condition(statement: Mapping[str, Any]) -> bool:
-    """A condition with a fixed value (no bare `*`) on one of the restricting keys."""
+    """A condition that pins a wildcard principal: a restricting key under a non-negated, non-IfExists operator,
+    every one of its values fixed (no `*`, no wildcard account)."""
     condition = statement.get("Condition")
     if not is_map(condition):
         return False
     for operator, clauses in condition.items():
-        if "ifexists" in str(operator).lower() or not is_map(clauses):
+        if not restricting_operator(str(operator)) or not is_map(clauses):
             continue
         for key, value in clauses.items():
-            if str(key).lower() in RESTRICTING_CONDITION_KEYS and all(
-                not (isinstance(v, str) and v.strip() == "*") for v in as_list(value)
-            ) and as_list(value):
+            values = as_list(value)
+            if str(key).lower() in RESTRICTING_CONDITION_KEYS and values and all(fixed_value(str(key), v)
+                                                                                   for v in values):
                 return True
     return False
+
+
+def condition_clauses(statement: Mapping[str, Any], key: str) -> list[tuple[str, list[Any]]]:
+    """[(operator, values)] of every clause on `key` (case-insensitive)."""
+    condition = statement.get("Condition")
+    found = []
+    if is_map(condition):
+        for op, clauses in condition.items():
+            if is_map(clauses):
+                found += [(str(op), as_list(v)) for k, v in clauses.items() if str(k).lower() == key.lower()]
+    return found
 
 
 def condition_value(statement: Mapping[str, Any], operator: str, key: str) -> list[Any]:
@@ -202,28 +271,87 @@ def condition_value(statement: Mapping[str, Any], operator: str, key: str) -> li
 
 
 @dataclass(frozen=True)
+class Compensating:
+    """A control an exception relies on: a rule of the pack that must pass on the stack while the exception stands."""
+
+    rule: str
+    why: str
+
+
+@dataclass(frozen=True)
 class PolicyException:
+    """One accepted finding: rule, scope, resource and the finding itself (its exact message, and optionally the
+    property values it was granted for), plus the compensating controls that must hold while it stands."""
+
     rule: str
     resource: str
     reason: str
     review: datetime.date
+    finding: str
     stack: Optional[str] = None
     environment: Optional[str] = None
+    where: tuple[tuple[str, Any], ...] = ()  # (dotted property path, value) pairs the resource must still have
+    compensating: tuple[Compensating, ...] = ()
 
-    def matches(self, rule: str, stack: str, environment: str, resource: str) -> bool:
-        if self.rule != rule or self.resource != resource:
-            return False
+    def in_scope(self, stack: str, environment: str) -> bool:
         if self.stack is not None:
             return self.stack == stack
         return self.environment == environment
+
+    def matches(self, rule: str, stack: str, environment: str, resource: str, message: str = "",
+                props: Any = None) -> bool:
+        if self.rule != rule or self.resource != resource or self.finding != message:
+            return False
+        if not self.in_scope(stack, environment):
+            return False
+        return all(_prop_at(props, path) == value for path, value in self.where)
+
+    def expired(self, today: Optional[datetime.date] = None) -> bool:
+        return self.review < (today or current_date())
 
     @property
     def scope(self) -> str:
         return f"stack {self.stack}" if self.stack is not None else f"environment {self.environment}"
 
+    @property
+    def condition(self) -> str:
+        where = "; ".join(f"{path} = {json.dumps(value)}" for path, value in self.where)
+        return f'"{self.finding}"' + (f" while {where}" if where else "")
+
+
+# The date exceptions are judged against (tests pin it; CrossGuard and the offline check use the real date).
+TODAY: contextvars.ContextVar[Optional[datetime.date]] = contextvars.ContextVar("today", default=None)
+
+
+def current_date() -> datetime.date:
+    return TODAY.get() or datetime.date.today()
+
+
+def _prop_at(props: Any, path: str) -> Any:
+    try:
+        return dig(props, *[int(p) if p.isdigit() else p for p in path.split(".")])
+    except UnknownValueError:
+        return None
+
 
 class ExceptionFileError(ValueError):
     pass
+
+
+_FIELDS = {"rule", "stack", "environment", "resource", "finding", "where", "compensating", "reason", "review"}
+
+
+def _compensating(entry: Mapping[str, Any], where: str) -> tuple[Compensating, ...]:
+    items = entry.get("compensating")
+    if not isinstance(items, list) or not items:
+        raise ExceptionFileError(f"{where}: `compensating` must list the controls the exception relies on, each "
+                                 "{rule: <rule name>, why: <what it guarantees>}")
+    found = []
+    for j, item in enumerate(items):
+        if not is_map(item) or set(item) != {"rule", "why"} or not item["rule"] or not item["why"]:
+            raise ExceptionFileError(f"{where}: compensating[{j}] must be {{rule: <rule name>, why: <text>}}")
+        found.append(Compensating(str(item["rule"]), str(item["why"]).strip()))
+    return tuple(found)
 
 
 def parse_exceptions(data: Any, source: str = "exceptions.yaml") -> tuple[PolicyException, ...]:
@@ -236,14 +364,20 @@ def parse_exceptions(data: Any, source: str = "exceptions.yaml") -> tuple[Policy
         where = f"{source}: exceptions[{i}]"
         if not is_map(entry):
             raise ExceptionFileError(f"{where}: expected a mapping")
-        unknown = set(entry) - {"rule", "stack", "environment", "resource", "reason", "review"}
+        unknown = set(entry) - _FIELDS
         if unknown:
             raise ExceptionFileError(f"{where}: unknown fields {sorted(unknown)}")
-        for key in ("rule", "resource", "reason", "review"):
+        for key in ("rule", "resource", "finding", "reason", "review"):
             if not entry.get(key):
-                raise ExceptionFileError(f"{where}: `{key}` is required")
+                hint = " (the exact message the rule reports, as `python -m offline check` prints it)" \
+                    if key == "finding" else ""
+                raise ExceptionFileError(f"{where}: `{key}` is required{hint}")
         if ("stack" in entry) == ("environment" in entry):
             raise ExceptionFileError(f"{where}: give exactly one of `stack` or `environment`")
+        conditions = entry.get("where") or {}
+        if not is_map(conditions):
+            raise ExceptionFileError(f"{where}: `where` must map property paths to the values the finding was "
+                                     "accepted for")
         review = entry["review"]
         if isinstance(review, str):
             try:
@@ -258,8 +392,11 @@ def parse_exceptions(data: Any, source: str = "exceptions.yaml") -> tuple[Policy
                 resource=str(entry["resource"]),
                 reason=str(entry["reason"]).strip(),
                 review=review,
+                finding=str(entry["finding"]),
                 stack=str(entry["stack"]) if "stack" in entry else None,
                 environment=str(entry["environment"]) if "environment" in entry else None,
+                where=tuple((str(k), v) for k, v in conditions.items()),
+                compensating=_compensating(entry, where),
             )
         )
     return tuple(found)
@@ -367,6 +504,7 @@ _NAME_KEYS: dict[str, tuple[str, ...]] = {
     "aws:rds/subnetGroup:SubnetGroup": ("name",),
     "aws:iam/role:Role": ("name",),
     "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": ("name",),
 }
 
 
@@ -456,12 +594,15 @@ class Rule:
     types: tuple[str, ...]  # resource rules: types checked; stack rules: the subjects findings are about
     check: Callable[..., Iterable[Any]]
     enforcement: str = MANDATORY
-    prod_only: bool = False
+    # not enforced in dev: derived from the one list of dev relaxations (components/dev_relaxations.py), which the
+    # security baseline also turns into Security Hub suppressions
+    prod_only: bool = field(init=False)
     references: tuple[str, ...] = ()  # AWS Config rules, checkov/cdk-nag ids for rules without a Security Hub control
     exceptions: tuple[PolicyException, ...] = field(default=(), repr=False)
     policy: Union[ResourceValidationPolicy, StackValidationPolicy] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.prod_only = self.name in DEV_RELAXED_RULES
         assert self.severity in SEVERITIES, self.severity
         assert self.enforcement in (MANDATORY, ADVISORY), self.enforcement
         assert self.kind in ("resource", "stack"), self.kind
@@ -485,19 +626,34 @@ class Rule:
             self.policy = StackValidationPolicy(self.name, self.description, validate=self._validate_stack, **common)
 
     def applies_to_environment(self, environment: str) -> bool:
-        return not self.prod_only or environment == "prod"
+        return not self.prod_only or environment != DEV_ENVIRONMENT
 
-    def exception_for(self, stack: str, environment: str, resource: str) -> Optional[PolicyException]:
-        return next((e for e in self.exceptions if e.matches(self.name, stack, environment, resource)), None)
+    def exception_for(self, stack: str, environment: str, resource: str, message: str = "",
+                      props: Any = None) -> Optional[PolicyException]:
+        return next((e for e in self.exceptions if e.matches(self.name, stack, environment, resource, message, props)),
+                    None)
 
-    def _report(self, report: Callable, stack: str, environment: str, name: str, urn: Optional[str], message: str) -> None:
-        exception = self.exception_for(stack, environment, name)
+    def _report(self, report: Callable, stack: str, environment: str, name: str, urn: Optional[str], message: str,
+                props: Any = None) -> None:
+        exception = self.exception_for(stack, environment, name, message, props)
         if exception is None:
             report(message, urn)
+            return
+        if exception.expired():
+            report(f"{message} (its exception was due for review on {exception.review} and no longer applies)", urn)
             return
         sink = EXCEPTED.get()
         if sink is not None:
             sink.append((self, name, urn, message, exception))
+
+    def findings_on(self, stack: StackView) -> tuple[list[tuple[Optional[Res], str]], int]:
+        """This rule's raw findings on a stack (no exception applied) and how many subjects it examined."""
+        if not self.applies_to_environment(stack.environment):
+            return [], 0
+        if self.kind == "resource":
+            subjects = stack.of(*self.types)
+            return [(r, m) for r in subjects for m in self.check(r)], len(subjects)
+        return list(self.check(stack)), len(stack.of(*self.types))
 
     def _validate_resource(self, args: ResourceValidationArgs, report: Callable) -> None:
         if args.resource_type not in self.types:
@@ -506,7 +662,7 @@ class Rule:
         if not self.applies_to_environment(res.environment):
             return
         for message in self.check(res):
-            self._report(report, res.stack, res.environment, res.name, None, message)
+            self._report(report, res.stack, res.environment, res.name, None, message, res.props)
 
     def _validate_stack(self, args: StackValidationArgs, report: Callable) -> None:
         view = StackView(args)
@@ -514,7 +670,8 @@ class Rule:
             return
         for subject, message in self.check(view):
             name = subject.name if subject is not None else STACK_SUBJECT
-            self._report(report, view.stack, view.environment, name, subject.urn if subject else None, message)
+            self._report(report, view.stack, view.environment, name, subject.urn if subject else None, message,
+                         subject.props if subject is not None else None)
 
 
 def by_name(rules: Iterable[Rule]) -> dict[str, Rule]:
@@ -524,3 +681,31 @@ def by_name(rules: Iterable[Rule]) -> dict[str, Rule]:
             raise ValueError(f"duplicate rule name {rule.name}")
         found[rule.name] = rule
     return found
+
+
+def standing_exceptions(stack: StackView, exceptions: Iterable[PolicyException], rules: Mapping[str, Rule]
+                        ) -> Iterator[tuple[Optional[Res], str]]:
+    """What makes an exception that stands on this stack (in scope, its resource present) no longer acceptable: its
+    review date has passed, or a compensating control it relies on fails or has nothing left to check."""
+    for x in exceptions:
+        if not x.in_scope(stack.stack, stack.environment):
+            continue
+        excepted = rules.get(x.rule)
+        subject = next((r for r in stack.resources if r.name == x.resource
+                        and (excepted is None or r.type in excepted.types)), None)
+        if subject is None and x.resource != STACK_SUBJECT:
+            continue  # no such resource in this stack (another topology): nothing is excepted here
+        label = f"exception {x.rule} on {x.resource}"
+        if x.expired():
+            yield subject, f"{label} was due for review on {x.review}: re-approve it with a new date or remove it"
+        for control in x.compensating:
+            rule = rules.get(control.rule)
+            if rule is None:
+                yield subject, f"{label} relies on {control.rule}, which is not a rule of the pack"
+                continue
+            findings, examined = rule.findings_on(stack)
+            if not examined:
+                yield subject, f"{label} relies on {control.rule} ({control.why}), which has nothing to check here"
+            for found, message in findings:
+                where = found.name if found is not None else STACK_SUBJECT
+                yield subject, f"{label} relies on {control.rule} ({control.why}), which fails on {where}: {message}"

@@ -37,6 +37,12 @@ def capture(stack: str) -> Capture:
     return capture_for(stack)
 
 
+@pytest.fixture(params=["dev", "prod", "security"])
+def any_capture(request: pytest.FixtureRequest) -> Capture:
+    """Every stack, the security-tooling one included: for properties that hold for every topology."""
+    return capture_for(request.param)
+
+
 @pytest.fixture(scope="session")
 def dev() -> Capture:
     return capture_for("dev")

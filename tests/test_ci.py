@@ -267,7 +267,7 @@ def test_deploy_role_can_apply_the_security_baseline(prod: Capture) -> None:
     slr = by_sid["ConfigServiceLinkedRole"]
     assert slr["Action"] == ["iam:TagRole", "iam:UntagRole", "iam:UpdateRoleDescription"]
     assert slr["Resource"] == "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/*"
-    recorder_role = prod.one("aws:cfg/recorder:Recorder").inputs["roleArn"]
+    recorder_role = prod.named("vitality-prod-security-recorder", "aws:cfg/recorder:Recorder").inputs["roleArn"]
     assert recorder_role.startswith(slr["Resource"][:-1])
     assert "config.amazonaws.com" in by_sid["ServiceLinkedRoles"]["Condition"]["StringEquals"]["iam:AWSServiceName"]
 

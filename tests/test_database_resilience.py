@@ -81,8 +81,17 @@ def test_backup_role_may_copy_into_the_copy_region_only_awsbackup_snapshots(prod
     copy_key = prod.resolve(prod.named("vitality-prod-db-backup-copies").inputs["kmsKeyArn"])
     assert copy_key.outputs["arn"] in by_sid["GrantKeysToRds"]["Resource"]
     assert by_sid["GrantKeysToRds"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    copy_vault = prod.named("vitality-prod-db-backup-copies")
+    assert by_sid["CopyIntoCopyVaults"]["Action"] == ["backup:CopyIntoBackupVault"]
+    assert by_sid["CopyIntoCopyVaults"]["Resource"] == [copy_vault.outputs["arn"]]
     for statement in by_sid.values():
         assert statement["Resource"] != "*" and all("*" not in a for a in statement["Action"])
+
+
+def test_without_a_copy_vault_the_backup_role_copies_nowhere(program) -> None:
+    dev = program("dev", overrides={**DEV_BACKUP, f"{B}.copyRegion": "none"})
+    by_sid = {s["Sid"]: s for s in statements(policy(dev.named("vitality-dev-db-backup-policy")))}
+    assert "CopyIntoCopyVaults" not in by_sid
 
 
 def _data_key_statements(capture: Capture) -> dict[str, dict]:

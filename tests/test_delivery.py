@@ -64,7 +64,7 @@ def test_config_table_lists_every_key_with_per_stack_values() -> None:
 def test_outputs_table_lists_every_output_of_every_stack(dev: Capture, prod: Capture) -> None:
     table = docs_tables.outputs_table(outputs=_outputs())
     listed = set(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE))
-    assert listed == set(dev.outputs) | set(prod.outputs)
+    assert listed == set().union(*(capture_for(stack).outputs for stack in stacks()))
     assert "| `ciDeployRoleArn` | — | string |" in table
 
 
@@ -209,7 +209,13 @@ def test_pull_requests_preview_every_stack_with_the_policy_pack() -> None:
     assert preview["strategy"]["matrix"]["stack"] == stacks()
     assert "${{ matrix.stack }}" in preview["concurrency"]["group"]
     creds = next(s for s in preview["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-    assert creds["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    # each stack's own account role in organization mode, the one account's role otherwise
+    assert creds["with"]["role-to-assume"] == "${{ vars[matrix.role] || vars.AWS_PREVIEW_ROLE_ARN }}"
+    roles = {entry["stack"]: entry["role"] for entry in preview["strategy"]["matrix"]["include"]}
+    assert roles == {stack: f"AWS_PREVIEW_ROLE_ARN_{stack.upper()}" for stack in stacks()}
+    # the security stack has no account in the single-account topology: its steps wait for its variable
+    gated = [s for s in preview["steps"] if "AWS_PREVIEW_ROLE_ARN_SECURITY" in s.get("if", "")]
+    assert len(gated) == len(preview["steps"])
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(creds["with"])
     pulumi = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert pulumi["with"]["command"] == "preview"
@@ -218,25 +224,35 @@ def test_pull_requests_preview_every_stack_with_the_policy_pack() -> None:
     assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
 
 
-def test_main_deploys_dev_then_prod_each_through_its_environment() -> None:
+def test_main_deploys_security_then_dev_then_prod_through_the_protected_environments() -> None:
     doc = _load(ROOT / ".github/workflows/deploy.yml")
     ci = load_stack_config("prod").values["vitality:ci"]
     assert doc["on"]["push"] == {"branches": ["main"]}
     # a manual run may deploy an API image; nothing else triggers a deploy
     assert set(doc["on"]) == {"push", "workflow_dispatch"}
     assert set(doc["on"]["workflow_dispatch"]["inputs"]) == {"api_image"}
-    dev, prod = doc["jobs"]["deploy-dev"], doc["jobs"]["deploy-prod"]
-    assert dev["needs"] == "test" and prod["needs"] == "deploy-dev"
+    security, dev, prod = doc["jobs"]["deploy-security"], doc["jobs"]["deploy-dev"], doc["jobs"]["deploy-prod"]
+    # organization mode: the security-tooling stack first, only where its account exists
+    assert security["needs"] == "test" and security["if"] == "vars.AWS_DEPLOY_ROLE_ARN_SECURITY != ''"
+    assert security["environment"] == load_stack_config("security").values["vitality:ci"]["prodEnvironment"]
+    # a skipped security deploy (one account) does not block dev; a failed one does
+    assert dev["needs"] == ["test", "deploy-security"] and "needs.deploy-security.result != 'failure'" in dev["if"]
+    assert prod["needs"] == "deploy-dev"
     # the deploy roles trust environment subjects only (components/ci.py), so every deploy job names its environment
     assert dev["environment"] == ci.get("devEnvironment", "dev")
     assert prod["environment"] == ci.get("prodEnvironment", "prod")
-    for job, stack, role in ((dev, "dev", "AWS_DEV_DEPLOY_ROLE_ARN"), (prod, "prod", "AWS_DEPLOY_ROLE_ARN")):
+    roles = {"security": "${{ vars.AWS_DEPLOY_ROLE_ARN_SECURITY }}",
+             "dev": "${{ vars.AWS_DEPLOY_ROLE_ARN_DEV || vars.AWS_DEV_DEPLOY_ROLE_ARN }}",
+             "prod": "${{ vars.AWS_DEPLOY_ROLE_ARN_PROD || vars.AWS_DEPLOY_ROLE_ARN }}"}
+    for job, stack in ((security, "security"), (dev, "dev"), (prod, "prod")):
         assert job["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
         creds = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
-        assert creds["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}"
+        assert creds["with"]["role-to-assume"] == roles[stack]
         pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@") and "command" in s["with"])
         assert pulumi["with"]["command"] == "up" and pulumi["with"]["stack-name"] == stack
         assert pulumi["with"]["policyPacks"] == "policy"
+        if stack == "security":
+            continue  # no API in the security-tooling account
         names = [s.get("name", "") for s in job["steps"]]
         image = job["steps"][names.index("Set the API image (manual runs with api_image)")]
         assert image["if"] == "${{ inputs.api_image != '' }}" and image["env"]["API_IMAGE"] == "${{ inputs.api_image }}"

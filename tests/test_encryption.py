@@ -78,9 +78,21 @@ def test_service_statements_are_scoped(capture) -> None:
             scoped = {
                 k for block in condition.values() for k in block
             } & {"aws:SourceAccount", "aws:SourceArn", "kms:EncryptionContext:aws:logs:arn", "kms:ViaService",
-                 "kms:EncryptionContext:aws:sns:topicArn"}
+                 "kms:EncryptionContext:aws:sns:topicArn", "kms:EncryptionContext:aws:sqs:arn"}
             assert scoped, f"{key.name}: {service} is not scoped"
             assert "kms:*" not in statement["Action"] and statement["Action"] != "*"
+
+
+def test_eventbridge_may_use_the_messaging_key_for_this_accounts_topics_and_dead_letter_queues(capture) -> None:
+    messaging = _keys(capture)[("messaging", None)]
+    events = {
+        s["Sid"]: s["Condition"] for s in statements(policy(messaging)) if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    }
+    assert events == {
+        "EventBridgeRules": {"ArnLike": {"kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:us-west-2:111122223333:*"}},
+        # the findings webhook's dead-letter queue is encrypted with this key (SQS binds the queue ARN as context)
+        "EventBridgeDeadLetters": {"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": "arn:aws:sqs:us-west-2:111122223333:*"}},
+    }
 
 
 def test_cloudtrail_may_use_the_audit_key_only_for_this_stacks_trail(capture) -> None:

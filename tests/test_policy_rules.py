@@ -19,7 +19,7 @@ import pytest
 from offline.engine import Resource
 from policy import rules as R
 from policy.evaluate import Evaluation, evaluate, resource_args, stack_args
-from policy.framework import ExceptionFileError, PolicyException, StackView, parse_exceptions
+from policy.framework import TODAY, Compensating, ExceptionFileError, PolicyException, StackView, parse_exceptions
 
 ENV_TAGS = {"Project": "vitality", "Component": "test", "ManagedBy": "pulumi"}
 
@@ -85,7 +85,7 @@ def bucket_set(name: str = "logs", env: str = "dev", *, skip: tuple[str, ...] = 
         "lifecycle": (R.LIFECYCLE[0], {"rules": [{"id": "r", "status": "Enabled",
                                                   "noncurrentVersionExpiration": {"noncurrentDays": 90}}]}),
         "logging": (R.LOGGING[0], {"targetBucket": "access-logs-bucket", "targetPrefix": "s3/"}),
-        "replication": (R.REPLICATION[0], {"rules": [{"status": "Enabled"}]}),
+        "replication": (R.REPLICATION[0], {"rules": [{"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::dr"}}]}),
         "notification": (R.NOTIFICATION[0], {"eventbridge": True}),
         "lock": (R.OBJECT_LOCK[0], {"objectLockEnabled": "Enabled"}),
     }
@@ -143,7 +143,8 @@ def distribution(**props: Any) -> dict:
         ],
         "viewerCertificate": {"acmCertificateArn": "arn:aws:acm:us-east-1:1:certificate/c", "sslSupportMethod": "sni-only",
                               "minimumProtocolVersion": "TLSv1.2_2021"},
-        "originGroups": [{"originId": "group", "members": [{"originId": "site"}, {"originId": "replica"}]}],
+        "originGroups": [{"originId": "group", "members": [{"originId": "site"}, {"originId": "replica"}],
+                          "failoverCriteria": {"statusCodes": [500, 502, 503, 504]}}],
         "loggingConfig": {"bucket": "cf-logs.s3.amazonaws.com"},
         "webAclId": "arn:aws:wafv2:us-east-1:1:global/webacl/acl/1",
     }
@@ -199,8 +200,35 @@ def baseline(skip: tuple[str, ...] = ()) -> list[Resource]:
         "ebs": (R.EBS_DEFAULT, {"enabled": True}),
         "s3bpa": (R.ACCOUNT_BPA, {}),
         "support": (R.ROLE_ATTACH, {"role": "support", "policyArn": "arn:aws:iam::aws:policy/AWSSupportAccess"}),
+        "contact": (R.CONTACT, {"alternateContactType": "SECURITY"}),
+        "vpc-bpa": (R.VPC_BPA, {"internetGatewayBlockMode": "block-ingress"}),
     }
     return [res(t, k, p, env="prod") for k, (t, p) in pieces.items() if k not in skip]
+
+
+ORIGIN_SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def protected_service(*, associate: bool = True, secret: str = ORIGIN_SECRET, exception: bool = False) -> list[Resource]:
+    """A public App Runner service behind a regional web ACL that first blocks requests without the origin secret
+    the distribution's API origin sends (the apprunner-private-ingress exception's compensating controls)."""
+    service = res(R.APPRUNNER, "vitality-dev-api-svc" if exception else "api-svc", apprunner(networkConfiguration={"ingressConfiguration": {
+        "isPubliclyAccessible": True}}), arn="arn:aws:apprunner:us-west-2:1:service/api/1")
+    acl = res(R.WEB_ACL, "api-waf", web_acl(scope="REGIONAL", rules=[
+        {"name": "require-origin-header", "priority": 0, "action": {"block": {}}, "statement": {"notStatement": {
+            "statement": {"byteMatchStatement": {"positionalConstraint": "EXACTLY", "searchString": secret,
+                                                 "fieldToMatch": {"singleHeader": {"name": "x-origin-verify"}}}}}},
+         "visibilityConfig": {"cloudwatchMetricsEnabled": True}},
+        {"name": "common", "priority": 1, "statement": {"managedRuleGroupStatement": {
+            "vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}}, "visibilityConfig": {
+            "cloudwatchMetricsEnabled": True}}]), arn="arn:aws:wafv2:us-west-2:1:regional/webacl/api/1")
+    origins = distribution()["origins"]
+    origins[1] = {**origins[1], "customHeaders": [{"name": "X-Origin-Verify", "value": ORIGIN_SECRET}]}
+    found = [service, acl, res(R.DISTRIBUTION, "cdn", distribution(origins=origins))]
+    if associate:
+        found.append(res(R.ACL_ASSOCIATION, "api-waf-service", {"resourceArn": service.outputs["arn"],
+                                                                "webAclArn": acl.outputs["arn"]}))
+    return found
 
 
 # ------------------------------------------------------------------------------------------------
@@ -243,8 +271,15 @@ CASES: dict[str, Case] = {
     "database-subnets-no-internet-route": (
         lambda: routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}),
         lambda: routed_subnets(database_route={"destinationCidrBlock": "10.1.0.0/16", "vpcPeeringConnectionId": "pcx"})),
-    "vpc-block-public-access-mode": one(R.VPC_BPA, {"internetGatewayBlockMode": "off"},
+    "vpc-block-public-access-mode": one(R.VPC_BPA, {"internetGatewayBlockMode": "block-bidirectional"},
                                         {"internetGatewayBlockMode": "block-ingress"}),
+    "vpc-block-public-access-exclusions": (
+        lambda: [*routed_subnets(), res(R.LOAD_BALANCER, "alb", {"subnets": ["subnet-db-a"]}, arn="arn:alb"),
+                 res(R.VPC_ORIGIN, "origin", {"vpcOriginEndpointConfig": {"arn": "arn:alb"}})],
+        lambda: [*routed_subnets(), res(R.LOAD_BALANCER, "alb", {"subnets": ["subnet-db-a"]}, arn="arn:alb"),
+                 res(R.VPC_ORIGIN, "origin", {"vpcOriginEndpointConfig": {"arn": "arn:alb"}}),
+                 res(R.BPA_EXCLUSION, "exclusion", {"subnetId": "subnet-db-a",
+                                                    "internetGatewayExclusionMode": "allow-bidirectional"})]),
     "rds-cluster-encrypted-cmk": one(R.RDS_CLUSTER, cluster(storageEncrypted=None), cluster()),
     "rds-cluster-deletion-protection": one(R.RDS_CLUSTER, cluster(deletionProtection=None), cluster(), env="prod"),
     "rds-cluster-iam-auth": one(R.RDS_CLUSTER, cluster(iamDatabaseAuthenticationEnabled=False), cluster()),
@@ -345,7 +380,11 @@ CASES: dict[str, Case] = {
         lambda: [res(R.DISTRIBUTION, "cdn", distribution(loggingConfig=None), id="E1", arn="arn:aws:cloudfront::1:distribution/E1")],
         lambda: [res(R.DISTRIBUTION, "cdn", distribution(loggingConfig=None), id="E1", arn="arn:aws:cloudfront::1:distribution/E1"),
                  res(R.LOG_DELIVERY_SOURCE, "cdn-logs", {"resourceArn": "arn:aws:cloudfront::1:distribution/E1",
-                                                         "logType": "ACCESS_LOGS"})]),
+                                                         "logType": "ACCESS_LOGS", "name": "cdn-logs-src"}),
+                 res(R.LOG_DELIVERY_DESTINATION, "cdn-logs-dest", {"deliveryDestinationType": "S3"},
+                     arn="arn:aws:logs:us-east-1:1:delivery-destination:cdn-logs-dest"),
+                 res(R.LOG_DELIVERY, "cdn-delivery", {"deliverySourceName": "cdn-logs-src",
+                                                      "deliveryDestinationArn": "arn:aws:logs:us-east-1:1:delivery-destination:cdn-logs-dest"})]),
     "cloudfront-waf": (
         lambda: [res(R.DISTRIBUTION, "cdn", distribution(webAclId="arn:regional-acl")),
                  res(R.WEB_ACL, "acl", web_acl(scope="REGIONAL"), arn="arn:regional-acl")],
@@ -407,6 +446,12 @@ CASES: dict[str, Case] = {
     "apprunner-connector-private-subnets": (
         lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})],
         lambda: [*routed_subnets(database_route={"destinationCidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}), res(R.CONNECTOR, "connector", {"subnets": ["subnet-db-a"]})]),
+    "api-origin-web-acl": (
+        lambda: protected_service(associate=False), lambda: protected_service()),
+    "api-origin-verify-header": (
+        lambda: protected_service(secret="something-else"), lambda: protected_service()),
+    "policy-exceptions-hold": (
+        lambda: protected_service(associate=False, exception=True), lambda: protected_service(exception=True)),
     "alb-hardening": one(
         R.LOAD_BALANCER, {"loadBalancerType": "application", "dropInvalidHeaderFields": False, "desyncMitigationMode": "monitor"},
         {"loadBalancerType": "application", "dropInvalidHeaderFields": True, "desyncMitigationMode": "strictest",
@@ -596,42 +641,56 @@ def test_adapter_hands_crossguard_shaped_arguments() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Exceptions: honoured only on an exact match
+# Exceptions: honoured only for the exact finding, while its conditions and review date hold
 # ------------------------------------------------------------------------------------------------
 
 RULE_NAME = "cloudfront-custom-certificate"
 REVIEW = datetime.date(2027, 5, 31)
+FINDING = "uses the default *.cloudfront.net certificate"
+HTTPS = (Compensating("cloudfront-viewer-https", "viewers on HTTPS"),)
+
+
+def _exception(rule: str = RULE_NAME, resource: str = "vitality-dev-cdn", finding: str = FINDING, *,
+               review: datetime.date = REVIEW, where: tuple = (), **scope: str) -> PolicyException:
+    scope = scope or {"environment": "dev"}
+    return PolicyException(rule, resource, "reason", review, finding, where=where, compensating=HTTPS, **scope)
 
 
 def _excepted_rule(*exceptions: PolicyException) -> R.Rule:
     return dataclasses.replace(R.RULES_BY_NAME[RULE_NAME], exceptions=exceptions)
 
 
-def _cdn(env: str = "dev") -> list[Resource]:
-    return [res(R.DISTRIBUTION, "vitality-dev-cdn", distribution(viewerCertificate={"cloudfrontDefaultCertificate": True}),
-                env=env)]
+def _cdn(env: str = "dev", **certificate: Any) -> list[Resource]:
+    return [res(R.DISTRIBUTION, "vitality-dev-cdn",
+                distribution(viewerCertificate=certificate or {"cloudfrontDefaultCertificate": True}), env=env)]
 
 
 def test_exact_exception_suppresses_and_is_reported_as_excepted() -> None:
-    exception = PolicyException(RULE_NAME, "vitality-dev-cdn", "no custom domain in dev", REVIEW, environment="dev")
+    exception = _exception()
     result = run(_excepted_rule(exception), _cdn())
     assert result.violations == []
     assert [(f.resource, f.exception) for f in result.excepted] == [("vitality-dev-cdn", exception)]
-    by_stack = PolicyException(RULE_NAME, "vitality-dev-cdn", "no custom domain in dev", REVIEW, stack="dev")
-    assert run(_excepted_rule(by_stack), _cdn()).violations == []
+    assert run(_excepted_rule(_exception(stack="dev")), _cdn()).violations == []
+    pinned = _exception(where=(("viewerCertificate.cloudfrontDefaultCertificate", True),))
+    assert run(_excepted_rule(pinned), _cdn()).violations == []
 
 
 @pytest.mark.parametrize(
     "near_miss",
     [
-        PolicyException("cloudfront-sni", "vitality-dev-cdn", "other rule", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "vitality-dev-cdn-2", "other resource", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "vitality-dev", "prefix of the name", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "Vitality-Dev-Cdn", "different case", REVIEW, environment="dev"),
-        PolicyException(RULE_NAME, "vitality-dev-cdn", "other environment", REVIEW, environment="prod"),
-        PolicyException(RULE_NAME, "vitality-dev-cdn", "other stack", REVIEW, stack="staging"),
+        _exception("cloudfront-sni"),
+        _exception(resource="vitality-dev-cdn-2"),
+        _exception(resource="vitality-dev"),
+        _exception(resource="Vitality-Dev-Cdn"),
+        _exception(environment="prod"),
+        _exception(stack="staging"),
+        _exception(finding="uses the default certificate"),
+        _exception(finding=FINDING.upper()),
+        _exception(where=(("viewerCertificate.cloudfrontDefaultCertificate", False),)),
+        _exception(where=(("viewerCertificate.minimumProtocolVersion", "TLSv1.2_2021"),)),
     ],
-    ids=["rule", "resource", "prefix", "case", "environment", "stack"],
+    ids=["rule", "resource", "prefix", "case", "environment", "stack", "other-finding", "finding-case",
+         "where-value", "where-missing"],
 )
 def test_near_miss_exception_does_not_suppress(near_miss: PolicyException) -> None:
     result = run(_excepted_rule(near_miss), _cdn())
@@ -640,26 +699,50 @@ def test_near_miss_exception_does_not_suppress(near_miss: PolicyException) -> No
 
 
 def test_exception_in_prod_does_not_leak_into_dev() -> None:
-    prod_only = PolicyException(RULE_NAME, "vitality-dev-cdn", "prod only", REVIEW, environment="prod")
+    prod_only = _exception(environment="prod")
     assert run(_excepted_rule(prod_only), _cdn("prod"), "prod").violations == []
     assert run(_excepted_rule(prod_only), _cdn("dev")).violations
 
 
+def test_expired_exception_no_longer_suppresses() -> None:
+    expired = _exception(review=datetime.date(2026, 11, 30))
+    token = TODAY.set(datetime.date(2026, 12, 1))
+    try:
+        result = run(_excepted_rule(expired), _cdn())
+    finally:
+        TODAY.reset(token)
+    assert [v.message for v in result.violations] == [
+        f"{FINDING} (its exception was due for review on 2026-11-30 and no longer applies)"]
+
+
 def test_exception_file_entries_are_validated() -> None:
-    good = {"exceptions": [{"rule": RULE_NAME, "environment": "dev", "resource": "cdn", "reason": "r",
-                            "review": "2027-01-31"}]}
-    assert parse_exceptions(good)[0].review == datetime.date(2027, 1, 31)
+    entry = {"rule": RULE_NAME, "environment": "dev", "resource": "cdn", "finding": FINDING, "reason": "r",
+             "review": "2027-01-31", "where": {"viewerCertificate.cloudfrontDefaultCertificate": True},
+             "compensating": [{"rule": "cloudfront-viewer-https", "why": "viewers on HTTPS"}]}
+    parsed = parse_exceptions({"exceptions": [entry]})[0]
+    assert parsed.review == datetime.date(2027, 1, 31) and parsed.finding == FINDING
+    assert parsed.where == (("viewerCertificate.cloudfrontDefaultCertificate", True),)
+    assert parsed.compensating == (Compensating("cloudfront-viewer-https", "viewers on HTTPS"),)
     assert parse_exceptions(None) == ()
+
+    def without(*keys: str, **extra: Any) -> dict:
+        return {**{k: v for k, v in entry.items() if k not in keys}, **extra}
+
     broken = [
-        {"rule": RULE_NAME, "resource": "cdn", "reason": "r", "review": "2027-01-31"},  # no scope
-        {"rule": RULE_NAME, "stack": "dev", "environment": "dev", "resource": "cdn", "reason": "r", "review": "2027-01-31"},
-        {"rule": RULE_NAME, "stack": "dev", "resource": "cdn", "review": "2027-01-31"},  # no reason
-        {"rule": RULE_NAME, "stack": "dev", "resource": "cdn", "reason": "r", "review": "soon"},
-        {"rule": RULE_NAME, "stack": "dev", "resource": "cdn", "reason": "r", "review": "2027-01-31", "expires": "x"},
+        without("environment"),  # no scope
+        without(stack="dev"),  # both scopes
+        without("reason"),
+        without("finding"),  # the old format: rule and resource only
+        without("compensating"),
+        without(compensating=[]),
+        without(compensating=[{"rule": "cloudfront-viewer-https"}]),
+        without(review="soon"),
+        without(where=["viewerCertificate"]),
+        without(expires="x"),
     ]
-    for entry in broken:
+    for bad in broken:
         with pytest.raises(ExceptionFileError):
-            parse_exceptions({"exceptions": [entry]})
+            parse_exceptions({"exceptions": [bad]})
 
 
 def test_tls_deny_accepts_a_json_boolean_condition() -> None:
@@ -673,7 +756,7 @@ def test_tls_deny_accepts_a_json_boolean_condition() -> None:
 @pytest.mark.parametrize(
     "condition,violations",
     [
-        ({"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-west-2:pool"},
+        ({"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-west-2:b4098e5d-b6a0-c8c3-8092-588fb96c10bb"},
           "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}, 0),
         ({"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}, 1),
     ],

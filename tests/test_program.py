@@ -10,8 +10,16 @@ from tests.conftest import capture_for
 REQUIRED_OUTPUTS = ("vpcId", "privateSubnetIds", "alarmTopicArn")
 
 
-def test_both_stacks_exist() -> None:
-    assert stacks() == ["dev", "prod"]
+def test_the_stacks_exist() -> None:
+    assert stacks() == ["dev", "prod", "security"]  # security: the security-tooling account (organization mode)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
+def test_security_stack_runs_and_exports(preview: bool) -> None:
+    capture = capture_for("security", preview=preview)
+    assert len([r for r in capture.resources if r.custom]) > 50
+    assert capture.outputs["organizationMode"] == "administrator" and "vpcId" not in capture.outputs
+    assert (capture.outputs["alarmTopicArn"] == UNKNOWN) == preview
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])

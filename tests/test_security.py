@@ -7,8 +7,9 @@ import json
 import pytest
 
 from components.conformance_pack import packed_rules
-from components.security import GUARDDUTY_FEATURES, PRODUCTS
+from components.security import GUARDDUTY_FEATURES
 from components.security_config import managed_rules
+from components.security_hub import PRODUCTS
 from components.security_trail import CIS_FILTERS
 from components.settings import CONTROL_ID_RE, SecuritySettings
 from offline import UNKNOWN
@@ -56,6 +57,17 @@ SINGLETONS = (
 )
 
 
+def home_of_type(capture, typ):
+    """Resources of a type in the home region (the provider's: no `region` input); the other regions are covered by
+    tests/test_security_regions.py."""
+    return [r for r in capture.of_type(typ) if not r.inputs.get("region")]
+
+
+def home_one(capture, typ):
+    (found,) = home_of_type(capture, typ)
+    return found
+
+
 def security_resources(capture):
     component = capture.one(SECURITY)
     return list(capture.descendants(component.urn))
@@ -76,7 +88,7 @@ def test_prod_creates_each_singleton_once_under_the_component(prod) -> None:
     component = prod.one(SECURITY)
     inside = {r.urn for r in prod.descendants(component.urn)}
     for typ in SINGLETONS:
-        assert prod.one(typ).urn in inside, typ
+        assert home_one(prod, typ).urn in inside, typ
 
 
 def test_baseline_resources_are_tagged(prod) -> None:
@@ -299,7 +311,7 @@ def test_cis_metric_filters_and_alarms_on_the_trail_log_group(prod) -> None:
 def test_recorder_uses_the_service_linked_role_and_records_everything(prod) -> None:
     slr = prod.one("aws:iam/serviceLinkedRole:ServiceLinkedRole")
     assert slr.inputs["awsServiceName"] == "config.amazonaws.com"
-    recorder = prod.one("aws:cfg/recorder:Recorder").inputs
+    recorder = home_one(prod, "aws:cfg/recorder:Recorder").inputs
     assert recorder["roleArn"] == slr.outputs["arn"]
     assert recorder["roleArn"].endswith("role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig")
     assert recorder["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
@@ -308,25 +320,27 @@ def test_recorder_uses_the_service_linked_role_and_records_everything(prod) -> N
 
 def test_global_resource_types_only_in_the_home_region() -> None:
     capture = capture_for("prod", overrides={"vitality:security.globalResourceRegion": "us-east-1"})
-    assert capture.one("aws:cfg/recorder:Recorder").inputs["recordingGroup"]["includeGlobalResourceTypes"] is False
+    assert home_one(capture, "aws:cfg/recorder:Recorder").inputs["recordingGroup"]["includeGlobalResourceTypes"] is False
+    edge = [r for r in capture.of_type("aws:cfg/recorder:Recorder") if r.inputs.get("region") == "us-east-1"]
+    assert [r.inputs["recordingGroup"]["includeGlobalResourceTypes"] for r in edge] == [True]
 
 
 def test_delivery_channel_status_and_retention(prod) -> None:
-    channel = prod.one("aws:cfg/deliveryChannel:DeliveryChannel")
+    channel = home_one(prod, "aws:cfg/deliveryChannel:DeliveryChannel")
     config_bucket = prod.named("vitality-prod-security-config-history")
     assert channel.inputs["s3BucketName"] == config_bucket.id != prod.outputs["auditBucketName"]
     assert channel.inputs["s3KeyPrefix"] == "config"
     assert channel.inputs["s3KmsKeyArn"] == prod.named("vitality-prod-kms-audit", "aws:kms/key:Key").outputs["arn"]
-    status = prod.one("aws:cfg/recorderStatus:RecorderStatus")
+    status = home_one(prod, "aws:cfg/recorderStatus:RecorderStatus")
     for part in ("policy", "public-access", "encryption", "versioning", "lifecycle", "access-logs"):
         urn = prod.named(f"vitality-prod-security-config-history-{part}").urn
         assert urn in channel.dependencies and urn in status.dependencies, part
     assert prod.named("vitality-prod-security-access-logs-policy").urn in channel.dependencies
     assert prod.named("vitality-prod-security-audit-policy").urn not in channel.dependencies
     assert status.inputs["isEnabled"] is True
-    assert status.inputs["name"] == prod.one("aws:cfg/recorder:Recorder").inputs["name"]
+    assert status.inputs["name"] == home_one(prod, "aws:cfg/recorder:Recorder").inputs["name"]
     assert channel.urn in status.dependencies
-    retention = prod.one("aws:cfg/retentionConfiguration:RetentionConfiguration")
+    retention = home_one(prod, "aws:cfg/retentionConfiguration:RetentionConfiguration")
     assert retention.inputs["retentionPeriodInDays"] == 2555
 
 
@@ -337,7 +351,7 @@ def test_managed_rules_map_to_control_ids(prod) -> None:
     assert sorted(r.inputs["source"]["sourceIdentifier"] for r in rules) == sorted(set(table) - set(packed_rules(table)))
     for identifier, spec in table.items():
         assert spec.controls and all(CONTROL_ID_RE.fullmatch(c) for c in spec.controls), identifier
-    status = prod.one("aws:cfg/recorderStatus:RecorderStatus")
+    status = home_one(prod, "aws:cfg/recorderStatus:RecorderStatus")
     for rule in rules:
         assert rule.inputs["source"]["owner"] == "AWS"
         assert status.urn in rule.dependencies
@@ -438,33 +452,33 @@ def test_remediation_role_has_what_the_runbooks_list_on_this_trail_only(prod) ->
 
 
 def test_security_hub_account_without_default_standards(prod) -> None:
-    hub = prod.one("aws:securityhub/account:Account").inputs
+    hub = home_one(prod, "aws:securityhub/account:Account").inputs
     assert hub["enableDefaultStandards"] is False
     assert hub["controlFindingGenerator"] == "SECURITY_CONTROL"
     assert hub["autoEnableControls"] is True
 
 
 def test_standards_subscribed_after_the_account(prod) -> None:
-    hub = prod.one("aws:securityhub/account:Account")
-    subs = prod.of_type("aws:securityhub/standardsSubscription:StandardsSubscription")
+    hub = home_one(prod, "aws:securityhub/account:Account")
+    subs = home_of_type(prod, "aws:securityhub/standardsSubscription:StandardsSubscription")
     assert sorted(s.inputs["standardsArn"] for s in subs) == sorted(prod.outputs["securityHubStandards"].values())
     assert all(hub.urn in s.dependencies for s in subs)
 
 
 def test_nist_standard_by_config() -> None:
     capture = capture_for("prod", overrides={"vitality:security.standards": ["fsbp", "cis-3.0", "nist-800-53-r5"]})
-    arns = {s.inputs["standardsArn"] for s in capture.of_type("aws:securityhub/standardsSubscription:StandardsSubscription")}
+    arns = {s.inputs["standardsArn"] for s in home_of_type(capture, "aws:securityhub/standardsSubscription:StandardsSubscription")}
     assert "arn:aws:securityhub:us-west-2::standards/nist-800-53/v/5.0.0" in arns and len(arns) == 3
 
 
 def test_product_integrations(prod) -> None:
-    arns = {p.inputs["productArn"] for p in prod.of_type("aws:securityhub/productSubscription:ProductSubscription")}
+    arns = {p.inputs["productArn"] for p in home_of_type(prod, "aws:securityhub/productSubscription:ProductSubscription")}
     assert arns == {f"arn:aws:securityhub:us-west-2::product/aws/{p}" for p in PRODUCTS}
     assert {"guardduty", "inspector", "access-analyzer", "config"} == set(PRODUCTS)
 
 
 def test_control_exceptions_are_disabled_with_their_reason(prod) -> None:
-    association = prod.one("aws:securityhub/standardsControlAssociation:StandardsControlAssociation")
+    association = home_one(prod, "aws:securityhub/standardsControlAssociation:StandardsControlAssociation")
     assert association.inputs["securityControlId"] == "EC2.10"
     assert association.inputs["associationStatus"] == "DISABLED"
     assert association.inputs["standardsArn"] == prod.outputs["securityHubStandards"]["fsbp"]
@@ -474,7 +488,7 @@ def test_control_exceptions_are_disabled_with_their_reason(prod) -> None:
 def test_exception_without_a_standard_applies_to_every_subscribed_standard() -> None:
     capture = capture_for("prod", overrides={"vitality:security.controlExceptions": [
         {"controlId": "IAM.6", "reason": "Root hardware MFA is held by the finance office; virtual MFA is used."}]})
-    associations = capture.of_type("aws:securityhub/standardsControlAssociation:StandardsControlAssociation")
+    associations = home_of_type(capture, "aws:securityhub/standardsControlAssociation:StandardsControlAssociation")
     assert sorted(a.inputs["standardsArn"] for a in associations) == sorted(capture.outputs["securityHubStandards"].values())
     assert all(a.inputs["securityControlId"] == "IAM.6" for a in associations)
 
@@ -495,10 +509,10 @@ def test_high_and_critical_findings_go_to_the_critical_topic(prod) -> None:
 
 
 def test_guardduty_with_every_plan(prod) -> None:
-    detector = prod.one("aws:guardduty/detector:Detector")
+    detector = home_one(prod, "aws:guardduty/detector:Detector")
     assert detector.inputs["enable"] is True and detector.inputs["findingPublishingFrequency"] == "FIFTEEN_MINUTES"
     assert "datasources" not in detector.inputs
-    features = {f.inputs["name"]: f.inputs for f in prod.of_type("aws:guardduty/detectorFeature:DetectorFeature")}
+    features = {f.inputs["name"]: f.inputs for f in home_of_type(prod, "aws:guardduty/detectorFeature:DetectorFeature")}
     assert set(features) == {"S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS",
                              "LAMBDA_NETWORK_LOGS", "RUNTIME_MONITORING"} == set(GUARDDUTY_FEATURES)
     for name, f in features.items():
@@ -508,11 +522,11 @@ def test_guardduty_with_every_plan(prod) -> None:
 
 
 def test_access_analyzers(prod) -> None:
-    analyzers = {a.inputs["type"]: a.inputs for a in prod.of_type("aws:accessanalyzer/analyzer:Analyzer")}
+    analyzers = {a.inputs["type"]: a.inputs for a in home_of_type(prod, "aws:accessanalyzer/analyzer:Analyzer")}
     assert set(analyzers) == {"ACCOUNT", "ACCOUNT_UNUSED_ACCESS"}
     assert analyzers["ACCOUNT_UNUSED_ACCESS"]["configuration"]["unusedAccess"]["unusedAccessAge"] == 90
     capture = capture_for("prod", overrides={"vitality:security.unusedAccessAgeDays": 45})
-    unused = [a for a in capture.of_type("aws:accessanalyzer/analyzer:Analyzer") if a.inputs["type"] == "ACCOUNT_UNUSED_ACCESS"]
+    unused = [a for a in home_of_type(capture, "aws:accessanalyzer/analyzer:Analyzer") if a.inputs["type"] == "ACCOUNT_UNUSED_ACCESS"]
     assert unused[0].inputs["configuration"]["unusedAccess"]["unusedAccessAge"] == 45
 
 
@@ -534,7 +548,7 @@ def test_password_age_zero_means_no_expiry() -> None:
 
 
 def test_ebs_encryption_s3_account_block_and_security_contact(prod) -> None:
-    assert prod.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs["enabled"] is True
+    assert home_one(prod, "aws:ebs/encryptionByDefault:EncryptionByDefault").inputs["enabled"] is True
     block = prod.one("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock").inputs
     assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
     contact = prod.one("aws:account/alternativeContact:AlternativeContact").inputs
@@ -560,7 +574,7 @@ def test_a_dev_environment_owning_the_baseline_keeps_the_audit_bucket_deletable(
     assert capture.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") == []
     config_bucket = capture.named("vitality-dev-security-config-history")
     assert not config_bucket.protect and config_bucket.inputs["forceDestroy"] is True
-    assert capture.one("aws:cfg/deliveryChannel:DeliveryChannel").inputs["s3BucketName"] == config_bucket.id
+    assert home_one(capture, "aws:cfg/deliveryChannel:DeliveryChannel").inputs["s3BucketName"] == config_bucket.id
     assert capture.one("aws:cloudtrail/trail:Trail").inputs["name"] == "vitality-dev-trail"
     remediations = _remediations(capture)
     assert remediations and all(r["Automatic"] is False for r in remediations)

@@ -28,9 +28,11 @@ def _of(capture: Capture, typ: str) -> list[Any]:
 
 def test_unified_hub_and_aggregator_beside_the_classic_cspm_only_in_the_baseline_stack(prod: Capture, dev: Capture) -> None:
     assert len(_of(prod, "aws:securityhub/accountV2:AccountV2")) == 1
-    assert len(_of(prod, "aws:securityhub/account:Account")) == 1  # CSPM keeps evaluating the controls
+    # CSPM keeps evaluating the controls, in every region of security.regions
+    assert len(_of(prod, "aws:securityhub/account:Account")) == len(prod.outputs["securityRegions"])
     aggregator = prod.one("aws:securityhub/aggregatorV2:AggregatorV2")
-    assert aggregator.inputs["regionLinkingMode"] == "SPECIFIED_REGIONS" and "linkedRegions" not in aggregator.inputs
+    assert aggregator.inputs["regionLinkingMode"] == "SPECIFIED_REGIONS"
+    assert aggregator.inputs["linkedRegions"] == prod.outputs["securityRegions"][1:]
     assert prod.one("aws:securityhub/accountV2:AccountV2").urn in aggregator.dependencies
     for typ in ("aws:securityhub/accountV2:AccountV2", "aws:cfg/conformancePack:ConformancePack",
                 "aws:scheduler/schedule:Schedule"):
@@ -236,3 +238,20 @@ def test_ticket_criteria_validate_against_the_security_hub_api_model() -> None:
     assert not report.has_errors(), report.generate_report()
     fields = shape.members["CompositeFilters"].member.members["StringFilters"].member.members["FieldName"].enum
     assert {"severity", "status"} <= set(fields)
+
+
+def test_a_home_region_only_baseline_has_no_aggregator_and_refuses_a_connector() -> None:
+    home_only = {"vitality:security.regions": ["us-west-2"]}
+    capture = capture_for("prod", overrides=home_only)
+    # SPECIFIED_REGIONS without a linked region is rejected by Security Hub, so no aggregator at all
+    assert _of(capture, "aws:securityhub/aggregatorV2:AggregatorV2") == []
+    assert len(_of(capture, "aws:securityhub/accountV2:AccountV2")) == 1
+    error = config_error("prod", {**home_only, **JIRA})
+    assert error.keys == ["vitality:securityFindings.connector"]
+    assert "links at least one more region" in str(error)
+    assert "pulumi config rm --path securityFindings.connector --stack prod" in str(error)
+
+
+def test_every_aggregator_links_at_least_one_region(any_capture: Capture) -> None:
+    for aggregator in _of(any_capture, "aws:securityhub/aggregatorV2:AggregatorV2"):
+        assert aggregator.inputs["linkedRegions"], aggregator.name

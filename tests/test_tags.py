@@ -26,7 +26,8 @@ def test_taggable_is_read_from_the_sdk() -> None:
     assert taggable("aws:ec2/vpc:Vpc") and not taggable("aws:ec2/route:Route")
 
 
-def test_every_taggable_resource_is_tagged(capture) -> None:
+def test_every_taggable_resource_is_tagged(any_capture) -> None:
+    capture = any_capture
     environment = capture.config.values["vitality:environment"]
     checked = 0
     for resource in capture.resources:
@@ -42,7 +43,8 @@ def test_every_taggable_resource_is_tagged(capture) -> None:
     assert checked > 30
 
 
-def test_component_tag_matches_the_owning_component(capture) -> None:
+def test_component_tag_matches_the_owning_component(any_capture) -> None:
+    capture = any_capture
     for resource in capture.resources:
         if resource.custom and taggable(resource.type):
             component = capture.component_of(resource)

@@ -14,7 +14,8 @@ Where things live:
   the raw-config reader).
 - `project.py`: the top-level keys (`environment`, `tags`) and the provider keys (`aws:region`).
 - `network.py`, `database.py`, `api.py`, `registry.py`, `frontend.py`, `observability.py`, `security.py`, `ci.py`:
-  one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`.
+  one area each, with its key table `<AREA>_SECTION`, its constants, its frozen dataclasses and `read_<area>`
+  (`security_organization.py`: the security area's regions and organization keys).
 - `security_findings.py`: the `securityFindings` section (connector, webhook, compliance report schedule).
 - `loader.py`: `SECTIONS`, `Settings`, the cross-area and environment-profile rules, `load_settings` and the
   Pulumi.yaml generator `project_config_schema`.
@@ -86,12 +87,23 @@ from .security import (
     SecuritySettings,
 )
 from .security_findings import CONNECTOR_PROVIDERS, ConnectorSettings, FindingsSettings, WebhookSettings
+from .security_organization import (
+    ADMINISTRATOR,
+    AWS_REGIONS,
+    MEMBER,
+    NO_ORGANIZATION,
+    ORGANIZATION_MODES,
+    SECURITY_ENVIRONMENT,
+    OrganizationSettings,
+)
 
 __all__ = [
+    "ADMINISTRATOR",
     "API_CPU_UNITS",
     "API_PLATFORMS",
     "APPRUNNER_SIZES",
     "AUTO_PAUSE_MINIMUM",
+    "AWS_REGIONS",
     "AWS_REGION_RE",
     "BOOTSTRAP_HEALTH_PATH",
     "BOOTSTRAP_IMAGE",
@@ -103,9 +115,12 @@ __all__ = [
     "ENVIRONMENTS",
     "FARGATE_SIZES",
     "LOG_RETENTION_DAYS",
+    "MEMBER",
     "MONITORING_INTERVALS",
     "NAT_MODES",
+    "NO_ORGANIZATION",
     "OBJECT_LOCK_MODES",
+    "ORGANIZATION_MODES",
     "PERFORMANCE_INSIGHTS_RETENTION",
     "PLATFORM_SIZES",
     "PRICE_CLASSES",
@@ -117,6 +132,7 @@ __all__ = [
     "RESERVED_DB_USERS",
     "RESTORE_TYPES",
     "SECTIONS",
+    "SECURITY_ENVIRONMENT",
     "SECURITY_STANDARDS",
     "STATIC_DB_PARAMETERS",
     "TIERS",
@@ -139,6 +155,7 @@ __all__ = [
     "Key",
     "NetworkSettings",
     "ObservabilitySettings",
+    "OrganizationSettings",
     "Problem",
     "ReaderAutoscalingSettings",
     "RegistrySettings",

@@ -22,6 +22,7 @@ from .registry import REGISTRY_SECTION, RegistrySettings, read_registry
 from .schema import _MISSING, PROJECT, ConfigError, Section, _decode, _Problems, _Reader, raw_config
 from .security import SECURITY_SECTION, SecuritySettings, read_security
 from .security_findings import FINDINGS_SECTION, FindingsSettings, read_findings
+from .security_organization import ADMINISTRATOR, NO_ORGANIZATION, ORGANIZATION_MODES, SECURITY_ENVIRONMENT
 
 SECTIONS: tuple[Section, ...] = (
     NETWORK_SECTION, DATABASE_SECTION, API_SECTION, REGISTRY_SECTION, FRONTEND_SECTION, OBSERVABILITY_SECTION,
@@ -36,7 +37,7 @@ class Settings:
     environment: str
     region: str
     extra_tags: Mapping[str, str]
-    network: NetworkSettings
+    network: Optional[NetworkSettings]  # None only in the security-tooling stack (organization mode administrator)
     database: DatabaseSettings
     api: ApiSettings
     registry: RegistrySettings
@@ -68,13 +69,55 @@ def _cross_section_rules(problems: _Problems, sections: Mapping[str, Any]) -> No
         problems.add(f"{PROJECT}:observability.synthetics", True,
                      f"false while api.healthCheckPath ({api.health_check_path}) is outside /api/: the heartbeat reaches "
                      "the API through CloudFront's /api/* behaviour, the only way past its origin check", False)
+    security, findings = sections.get("security"), sections.get("findings")
+    if security is not None and findings is not None and findings.connector is not None and len(security.regions) < 2:
+        # connectors need the unified Security Hub's aggregator, which needs a region to link
+        problems.add(f"{PROJECT}:{FINDINGS_SECTION.name}.connector", findings.connector.provider,
+                     f"empty while security.regions lists only the home region ({', '.join(security.regions)}): "
+                     "a connector needs the unified Security Hub aggregator, which links at least one more region",
+                     _MISSING)
+
+
+# Areas the security-tooling stack does not build (it has no network, database, API, registry or frontend).
+WORKLOAD_SECTIONS = ("network", "database", "api", "registry", "frontend")
+
+
+def _organization_rules(problems: _Problems, environment: Optional[str], sections: Mapping[str, Any],
+                        given: Mapping[str, Any]) -> None:
+    """Organization mode against the environment, the CI roles and the areas the stack builds (`given`: the raw
+    project config)."""
+    security, ci = sections.get("security"), sections.get("ci")
+    # the mode as declared when another security key is wrong: the environment rule is reported in the same pass
+    mode = security.organization.mode if security is not None else _declared_mode(given)
+    if mode not in ORGANIZATION_MODES:
+        return
+    key = f"{PROJECT}:security.organization.mode"
+    if mode == ADMINISTRATOR and environment not in (None, SECURITY_ENVIRONMENT):
+        problems.add(key, mode, f"none or member in environment {environment}; administrator needs environment "
+                     f"{SECURITY_ENVIRONMENT} (the security-tooling account's stack, Pulumi.security.yaml)", NO_ORGANIZATION)
+    if environment == SECURITY_ENVIRONMENT and mode != ADMINISTRATOR:
+        problems.add(key, mode, f"administrator in environment {SECURITY_ENVIRONMENT}", ADMINISTRATOR)
+    if mode != NO_ORGANIZATION and security is not None and ci is not None and not ci.github_repository:
+        problems.add(f"{PROJECT}:ci.githubRepository", "", f"owner/name with organization mode {mode}: each account's "
+                     "stack creates its own GitHub OIDC provider and CI roles", "vitality-example/vitality-platform")
+    if mode == ADMINISTRATOR:
+        defaults = {section.name: section.defaults() for section in SECTIONS}
+        for name in WORKLOAD_SECTIONS:
+            # the CLI passes Pulumi.yaml's defaults too: only values the stack file sets are a mistake
+            if name in given and (defaults[name] == {} or given[name] != defaults[name]):
+                problems.add(f"{PROJECT}:{name}", given[name], "not set: the security-tooling stack (organization "
+                             "mode administrator) builds only the security pieces", _MISSING)
 
 
 def _environment_rules(problems: _Problems, environment: Optional[str], sections: Mapping[str, Any]) -> None:
     """Rules that tie a value to the environment profile (DESIGN.md, Environments)."""
+    observability = sections.get("observability")
+    if environment == SECURITY_ENVIRONMENT and observability is not None and observability.log_retention_days < 365:
+        problems.add(f"{PROJECT}:observability.logRetentionDays", observability.log_retention_days,
+                     "at least 365 in the security environment (it keeps the organization's audit logs)", 365)
     if environment != "prod":
         return
-    database, observability = sections.get("database"), sections.get("observability")
+    database = sections.get("database")
     if database is not None and not database.deletion_protection:
         problems.add(f"{PROJECT}:database.deletionProtection", False, "true in a prod environment", True)
     if database is not None and database.backup_retention_days < 7:
@@ -104,6 +147,14 @@ def _prod_backup_rules(problems: _Problems, database: DatabaseSettings) -> None:
         problems.add(f"{key}.restoreTestFrequency", "off", "weekly or monthly in a prod environment", "monthly")
 
 
+def _declared_mode(ours: Mapping[str, Any]) -> Any:
+    """security.organization.mode as written (validated later by the security reader): it decides which areas are
+    required before any area is read."""
+    security = ours.get("security")
+    organization = security.get("organization") if isinstance(security, dict) else None
+    return organization.get("mode") if isinstance(organization, dict) else None
+
+
 def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[str] = None) -> Settings:
     """Parse and validate the whole stack configuration; raise one ConfigError listing every problem."""
     stack = stack or pulumi.get_stack()
@@ -121,6 +172,7 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
         region = None
 
     top = _Reader(problems, None, {k: v for k, v in ours.items() if k in {t.name for t in TOP_LEVEL}}, TOP_LEVEL)
+    administrator = _declared_mode(ours) == ADMINISTRATOR
     section_raw: dict[str, Any] = {}
     for section in SECTIONS:
         value = ours.get(section.name, _MISSING)
@@ -135,19 +187,20 @@ def load_settings(config: Optional[Mapping[str, Any]] = None, stack: Optional[st
 
     database = read_database(problems, section_raw["database"], region)
     parsed = {
-        "network": read_network(problems, section_raw["network"], region),
+        "network": None if administrator else read_network(problems, section_raw["network"], region),
         "database": resolve_lock_mode(database, top.values.get("environment")) if database is not None else None,
         "api": read_api(problems, section_raw["api"], region),
         "registry": read_registry(problems, section_raw["registry"]),
         "frontend": read_frontend(problems, section_raw["frontend"]),
         "observability": read_observability(problems, section_raw["observability"]),
-        "security": read_security(problems, section_raw["security"]),
+        "security": read_security(problems, section_raw["security"], region),
         "findings": read_findings(problems, section_raw[FINDINGS_SECTION.name], pulumi.runtime.is_config_secret),
         "ci": read_ci(problems, section_raw["ci"]),
     }
     environment = top.values.get("environment")
     _environment_rules(problems, environment, parsed)
     _cross_section_rules(problems, parsed)
+    _organization_rules(problems, environment, parsed, ours)
 
     if problems.items:
         raise ConfigError(stack, problems.items)

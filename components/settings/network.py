@@ -72,7 +72,8 @@ NETWORK_SECTION = Section(
             check=one_of("ALL", "REJECT", "ACCEPT")[1],
         ),
     ),
-    required=True,
+    # not required as a whole: the security-tooling stack has no network, and a workload stack without it is
+    # told which key is missing (availabilityZones)
 )
 
 

@@ -8,13 +8,15 @@ import re
 
 from .schema import Key, one_of
 
-ENVIRONMENTS = ("dev", "prod")
+ENVIRONMENTS = ("dev", "prod", "security")
 
 TOP_LEVEL: tuple[Key, ...] = (
     Key(
         "environment",
         "string",
-        "Environment profile: prod protects stateful resources and forbids force-delete; dev allows fast teardown.",
+        "Environment profile: prod protects stateful resources and forbids force-delete; dev allows fast teardown; "
+        "security is the security-tooling account's stack (security.organization.mode administrator), protected "
+        "like prod.",
         allowed=one_of(*ENVIRONMENTS)[0],
         check=one_of(*ENVIRONMENTS)[1],
         example="dev",

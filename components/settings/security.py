@@ -1,16 +1,25 @@
-"""Security settings: the `security` key table (account baseline, Security Hub standards and accepted control
-exceptions, security contact, remediation, Access Analyzer, audit retention and Object Lock, password policy,
-S3 data events), `SecuritySettings` with its parts and `read_security`.
+"""Security settings: the `security` key table (account baseline, regions, organization, Security Hub standards and
+accepted control exceptions, security contact, remediation, Access Analyzer, audit retention and Object Lock,
+password policy, S3 data events), `SecuritySettings` with its parts and `read_security`. Regions and the
+organization keys are read in `security_organization.py`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .project import AWS_REGION_RE
 from .schema import _MISSING, PROJECT, Key, Section, _coerce, _is_email, _Problems, _Reader, one_of
+from .security_organization import (
+    MEMBER,
+    NO_ORGANIZATION,
+    ORGANIZATION_SECTION,
+    OrganizationSettings,
+    read_organization,
+    read_regions,
+)
 
 # Security Hub standards this program can subscribe to (config name -> ARN path after `standards/`).
 SECURITY_STANDARDS = {
@@ -32,16 +41,41 @@ SECURITY_SECTION = Section(
             "accountBaseline",
             "boolean",
             "Whether this stack owns the account-level singletons (Security Hub, Config recorder, GuardDuty, "
-            "CloudTrail, password policy, ...). Two stacks in one account: true in exactly one.",
+            "CloudTrail, password policy, ...). Two stacks in one account: true in exactly one; organization mode "
+            "(member, administrator): true in every stack, each has its own account.",
             default=False,
+        ),
+        Key(
+            "regions",
+            "array",
+            "Regions the baseline covers (Config, Security Hub, GuardDuty, Access Analyzer, EBS encryption in each); "
+            "the home region (aws:region) is always covered and first. Empty: the home region and us-east-1, where "
+            "the edge lives and every CloudFront control is evaluated. Removing a region deletes that region's "
+            "recorder, hub and detector.",
+            default=[],
+            allowed="a list of distinct AWS region names, e.g. [us-west-2, us-east-1]",
         ),
         Key(
             "globalResourceRegion",
             "string",
-            "The one region whose Config recorder records global resource types (IAM); empty means aws:region.",
+            "The one region whose Config recorder records global resource types (IAM) and whose Security Hub "
+            "evaluates the global-resource controls; empty means aws:region. One of security.regions; the home "
+            "region in organization mode.",
             default="",
             allowed="empty, or an AWS region name such as us-west-2",
             check=lambda v: v == "" or AWS_REGION_RE.fullmatch(v) is not None,
+        ),
+        Key(
+            "organization",
+            "object",
+            "The account's place in an AWS Organization: {" + ", ".join(
+                f"{k.name}: {k.description}" + (f" Replace-on-change: {k.replaces}." if k.replaces else "")
+                for k in ORGANIZATION_SECTION.keys
+            ) + "}",
+            default={},
+            allowed="a map with mode (none, member or administrator) and, for administrator, organizationId, "
+            "managementAccountId, administratorAccountId, managementRoleArn, registered, targets, devAccountIds, "
+            "organizationTrail",
         ),
         Key(
             "standards",
@@ -149,17 +183,35 @@ class SecuritySettings:
     object_lock_days: int = 365
     password_max_age_days: int = 90  # 0: no expiry
     s3_data_events: bool = True
+    regions: tuple[str, ...] = ()  # home region first; the parser always fills it
+    organization: OrganizationSettings = field(default_factory=OrganizationSettings)
 
     @property
     def automatic_remediation(self) -> bool:
         return self.remediation == "automatic"
 
 
-def read_security(problems: _Problems, raw: Any) -> Optional[SecuritySettings]:
+def read_security(problems: _Problems, raw: Any, home: Optional[str]) -> Optional[SecuritySettings]:
     r = _Reader(problems, SECURITY_SECTION, raw)
     v = r.values
     base = f"{PROJECT}:security"
     standards = tuple(v["standards"]) if r.ok("standards") else None
+    regions = read_regions(problems, v["regions"], home) if r.ok("regions") else None
+    organization = read_organization(problems, v.get("organization", {}) if r.ok("organization") else _MISSING,
+                                     account_baseline=v["accountBaseline"] if r.ok("accountBaseline") else None)
+    written = raw if isinstance(raw, dict) else {}
+    if organization is not None and organization.mode == MEMBER:
+        for name in ("standards", "controlExceptions"):
+            if name in written and written[name] != SECURITY_SECTION.key(name).default:
+                problems.add(f"{base}.{name}", written[name], "left out in member mode: the security-tooling stack's "
+                             "central configuration decides the standards and exceptions of every account", _MISSING)
+    global_region = v.get("globalResourceRegion") or None
+    if global_region and regions is not None and global_region not in regions:
+        problems.add(f"{base}.globalResourceRegion", global_region, f"one of security.regions ({', '.join(regions)})", home or "")
+    if global_region and organization is not None and organization.mode != NO_ORGANIZATION and global_region != home:
+        problems.add(f"{base}.globalResourceRegion", global_region,
+                     f"empty or the home region ({home}) in organization mode: central configuration evaluates the "
+                     "global-resource controls in the home region only", "")
 
     exceptions: list[ControlException] = []
     example = {"controlId": "EC2.10", "standard": "fsbp", "reason": "why the finding is accepted"}
@@ -245,4 +297,6 @@ def read_security(problems: _Problems, raw: Any) -> Optional[SecuritySettings]:
         object_lock_days=lock_days,
         password_max_age_days=v["passwordMaxAgeDays"],
         s3_data_events=v["s3DataEvents"],
+        regions=regions or (),
+        organization=organization or OrganizationSettings(),
     )

@@ -44,7 +44,6 @@ def _rds_encrypted(res: Res) -> Iterator[str]:
     controls=("RDS.7",),
     severity="medium",
     tsc=("A1.2", "C1.1"),
-    prod_only=True,
     description="Prod Aurora clusters have deletion protection and take a final snapshot (provider default: off).",
     remediation="Set deletion_protection=True, skip_final_snapshot=False and a final_snapshot_identifier in prod.",
 )
@@ -241,7 +240,6 @@ def _rds_pi(res: Res) -> Iterator[str]:
     controls=("RDS.15",),
     severity="medium",
     tsc=("A1.2",),
-    prod_only=True,
     description="Prod Aurora clusters run a writer and at least one reader, in distinct AZs where AZs are pinned.",
     remediation="Set vitality:database.readers >= 1 in prod; readers are placed in another AZ.",
 )

@@ -20,6 +20,8 @@ from ..framework import (
 from .shared import (
     BUCKETS,
     DISTRIBUTION,
+    LOG_DELIVERY,
+    LOG_DELIVERY_DESTINATION,
     LOG_DELIVERY_SOURCE,
     LOG_GROUP,
     OAC,
@@ -91,8 +93,15 @@ def _cf_https(res: Res) -> Iterator[str]:
     remediation="Add origin_groups with two members and target the group from the behaviors.",
 )
 def _cf_failover(res: Res) -> Iterator[str]:
-    if not as_list(res.get("originGroups")):
+    groups = as_list(res.get("originGroups"))
+    if not groups:
         yield "no origin group"
+    for group in groups:
+        name = text(dig(group, "originId"))
+        if len(as_list(dig(group, "members"))) < 2:
+            yield f"origin group {name} has fewer than two members"
+        if not as_list(dig(group, "failoverCriteria", "statusCodes")):
+            yield f"origin group {name} has no failover status codes"
 
 
 @stack_rule(
@@ -101,8 +110,9 @@ def _cf_failover(res: Res) -> Iterator[str]:
     controls=("CloudFront.5",),
     severity="medium",
     tsc=("CC7.2",),
-    description="Distributions log viewer requests: legacy standard logging, or v2 log delivery (Security Hub counts "
-    "only the legacy kind; see docs/compliance.md).",
+    description="Distributions log viewer requests: legacy standard logging, or v2 log delivery, an ACCESS_LOGS "
+    "delivery source with a delivery to a destination (Security Hub counts only the legacy kind; see "
+    "docs/compliance.md).",
     remediation="Set logging_config, or add cloudwatch.LogDeliverySource(resource_arn=distribution.arn, "
     "log_type=\"ACCESS_LOGS\") with a LogDelivery.",
 )
@@ -110,9 +120,16 @@ def _cf_logging(stack: StackView) -> Findings:
     for dist in stack.of(DISTRIBUTION):
         if text(dig(dist.get("loggingConfig"), "bucket")):
             continue
-        if stack.referrers(dist, (LOG_DELIVERY_SOURCE,), "resourceArn"):
+        sources = [s for s in stack.referrers(dist, (LOG_DELIVERY_SOURCE,), "resourceArn")
+                   if text(s.get("logType")) == "ACCESS_LOGS"]
+        if not sources:
+            yield dist, "no access logging"
             continue
-        yield dist, "no access logging"
+        # a delivery source alone sends nothing: a LogDelivery must connect it to a destination
+        delivered = [d for source in sources for d in stack.referrers(source, (LOG_DELIVERY,), "deliverySourceName")
+                     if stack.ref(d, "deliveryDestinationArn", (LOG_DELIVERY_DESTINATION,)) is not None]
+        if not delivered:
+            yield dist, "the access-log delivery source has no LogDelivery to a destination (logs go nowhere)"
 
 
 @stack_rule(

@@ -7,12 +7,16 @@ from collections.abc import Iterator
 
 from ..framework import (
     Res,
+    StackView,
     is_map,
+    standing_exceptions,
     truthy,
 )
 from .shared import (
     ANALYZER,
     APPRUNNER,
+    BACKUP_VAULT,
+    BPA_EXCLUSION,
     BUCKETS,
     COMPOSITE_ALARM,
     CONNECTOR,
@@ -23,6 +27,7 @@ from .shared import (
     ECS_CLUSTER,
     ECS_SERVICE,
     ENDPOINT,
+    EXCEPTIONS,
     FLOW_LOG,
     IAM_POLICY,
     IGW,
@@ -37,6 +42,7 @@ from .shared import (
     RDS_EVENTS,
     RDS_INSTANCE,
     RDS_SUBNETS,
+    REGISTERED,
     ROLE,
     ROUTE_TABLE,
     SECRET,
@@ -50,10 +56,13 @@ from .shared import (
     VPC,
     VPC_ORIGIN,
     WEB_ACL,
+    Findings,
     resource_rule,
+    stack_rule,
 )
 
-STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
+# the backup vault holds the database's recovery points (AWS Backup): losing it loses the backups
+STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET, BACKUP_VAULT)
 
 
 @resource_rule(
@@ -62,10 +71,9 @@ STATEFUL = (RDS_CLUSTER, *BUCKETS, KMS_KEY, ECR_REPO, LOG_GROUP, SECRET)
     controls=(),
     severity="high",
     tsc=("A1.2", "C1.1", "CC8.1"),
-    prod_only=True,
     references=("DESIGN.md Environments: data safety", "CKV_AWS_139", "cdk-nag RDS10"),
-    description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets) is "
-    "Pulumi-protected and cannot be force-deleted.",
+    description="In prod every data-holding resource (cluster, buckets, keys, repositories, log groups, secrets, the "
+    "backup vault) is Pulumi-protected and cannot be force-deleted.",
     remediation="Pass protect=ctx.protect and force_destroy/force_delete only in dev (the common helpers do both).",
 )
 def _protected(res: Res) -> Iterator[str]:
@@ -94,7 +102,7 @@ TAGGABLE = (
     "aws:cloudwatch/logDelivery:LogDelivery", METRIC_ALARM, COMPOSITE_ALARM, "aws:cloudwatch/eventRule:EventRule", TOPIC,
     "aws:xray/group:Group", "aws:xray/samplingRule:SamplingRule", "aws:rum/appMonitor:AppMonitor",
     "aws:cognito/identityPool:IdentityPool", "aws:synthetics/canary:Canary", "aws:budgets/budget:Budget",
-    "aws:backup/plan:Plan", "aws:backup/vault:Vault", "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+    "aws:backup/plan:Plan", BACKUP_VAULT, "aws:backup/restoreTestingPlan:RestoreTestingPlan", BPA_EXCLUSION,
     "aws:lambda/function:Function", TRAIL, "aws:cfg/rule:Rule", DETECTOR, ANALYZER,
     "aws:securityhub/automationRule:AutomationRule", SECRET, "aws:ssm/parameter:Parameter",
     "aws:securityhub/accountV2:AccountV2", "aws:securityhub/aggregatorV2:AggregatorV2",
@@ -122,3 +130,20 @@ def _tags(res: Res) -> Iterator[str]:
     missing = [t for t in REQUIRED_TAGS if t not in present]
     if missing:
         yield f"missing tags {missing}"
+
+
+@stack_rule(
+    "policy-exceptions-hold",
+    types=(),  # the types of the excepted rules, bound by policy/rules/__init__.py once every family is loaded
+    controls=(),
+    severity="high",
+    tsc=("CC3.2", "CC4.1"),
+    references=("policy/exceptions.yaml",),
+    description="Every exception that stands on the stack is still acceptable: its review date has not passed and each "
+    "compensating control it relies on passes (those rules are mandatory checks while it stands).",
+    remediation="Restore the compensating control, or re-approve the exception with a new review date, or remove it "
+    "and fix the finding.",
+)
+def _exceptions_hold(stack: StackView) -> Findings:
+    rules = {r.name: r for family in REGISTERED.values() for r in family}  # complete once the package has loaded
+    yield from standing_exceptions(stack, EXCEPTIONS, rules)

@@ -3,23 +3,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Optional
 
 from ..framework import (
     Res,
     StackView,
-    action_matches,
     allows,
     as_list,
+    condition_clauses,
     dig,
-    is_map,
+    grants,
     number,
+    on_every_resource,
     principal_values,
     public_principal,
     restricting_condition,
+    restricting_operator,
     statement_actions,
-    statement_resources,
     statements,
     text,
     truthy,
@@ -104,29 +106,46 @@ def _allow_statements(res: Res) -> Iterator[Mapping[str, Any]]:
     controls=("KMS.1", "KMS.2"),
     severity="medium",
     tsc=("CC6.1", "CC6.3"),
-    description="Identity policies do not allow kms:Decrypt or kms:ReEncryptFrom on all keys.",
+    description="Identity policies do not allow kms:Decrypt or kms:ReEncryptFrom on all keys (Resource `*`, an ARN "
+    "pattern matching every key, or NotResource; through Action patterns or NotAction).",
     remediation="List the key ARNs the principal needs in Resource.",
 )
 def _kms_decrypt(res: Res) -> Iterator[str]:
     for s in _allow_statements(res):
-        patterns = statement_actions(s)
-        if "*" in statement_resources(s) and any(action_matches(patterns, a) for a in ("kms:decrypt", "kms:reencryptfrom")):
+        if on_every_resource(s, "arn:aws:kms") and any(grants(s, a) for a in ("kms:decrypt", "kms:reencryptfrom")):
             yield f"statement {s.get('Sid', '?')} allows decryption with every KMS key"
+
+
+# AWS managed policies that amount to full administration: `*:*`, or IAM write access (a principal with iam:* can
+# attach AdministratorAccess to itself).
+ADMIN_EQUIVALENT_POLICIES = ("AdministratorAccess", "IAMFullAccess")
+ATTACHMENT_TYPES = (ROLE_ATTACH, POLICY_ATTACH, USER_ATTACH, GROUP_ATTACH)
+
+
+def _attached_policy_arns(res: Res) -> list[str]:
+    return [text(a) for a in as_list(res.get("policyArn")) + as_list(res.get("managedPolicyArns"))]
 
 
 @resource_rule(
     "iam-no-admin-policy",
-    types=IDENTITY_POLICY_TYPES,
+    types=(*IDENTITY_POLICY_TYPES, *ATTACHMENT_TYPES),
     controls=("IAM.1",),
     severity="high",
     tsc=("CC6.1", "CC6.3"),
-    description="No identity policy allows Action \"*\" on Resource \"*\".",
-    remediation="Grant the specific actions on the specific resources the principal uses.",
+    description="No identity gets full administrator rights: no policy document allows Action \"*\" (or a NotAction) "
+    "on Resource \"*\", and no role, user or group is attached AdministratorAccess or IAMFullAccess.",
+    remediation="Grant the specific actions on the specific resources the principal uses; detach the AWS managed "
+    "admin-equivalent policy.",
 )
 def _iam_admin(res: Res) -> Iterator[str]:
     for s in _allow_statements(res):
-        if "*" in statement_actions(s) and "*" in statement_resources(s):
+        everything = "*" in statement_actions(s) or s.get("NotAction") is not None
+        if everything and "*" in [text(r) for r in as_list(s.get("Resource"))]:
             yield f"statement {s.get('Sid', '?')} allows *:* (full administrator)"
+    for arn in _attached_policy_arns(res):
+        name = arn.rsplit("/", 1)[-1]
+        if arn.startswith("arn:aws:iam::aws:policy/") and name in ADMIN_EQUIVALENT_POLICIES:
+            yield f"attaches the AWS managed {name} (administrator-equivalent)"
 
 
 @resource_rule(
@@ -192,11 +211,37 @@ def _cloudshell(res: Res) -> Iterator[str]:
         yield "attaches AWSCloudShellFullAccess"
 
 
-def _pins_federated_identity(statement: Mapping[str, Any]) -> bool:
-    """An OIDC provider is pinned by its subject (`<provider>:sub`); a Cognito identity pool by its audience, the
-    pool id (`cognito-identity.amazonaws.com:aud`), which is how AWS documents identity-pool roles."""
-    keys = {str(k).lower() for clauses in (statement.get("Condition") or {}).values() if is_map(clauses) for k in clauses}
-    return any(k.endswith(":sub") for k in keys) or "cognito-identity.amazonaws.com:aud" in keys
+GITHUB_SUB = "token.actions.githubusercontent.com:sub"
+COGNITO_AUD = "cognito-identity.amazonaws.com:aud"
+# repo:<owner>/<repository>:<context>: owner and repository literal (the context may use wildcards)
+_GITHUB_REPO = re.compile(r"^repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+:.+$")
+_IDENTITY_POOL = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d:[0-9a-f-]{36}$")
+
+
+def _pinned_values(statement: Mapping[str, Any], key: str) -> list[Any]:
+    """The values of every clause on `key` under an operator that must hold (no IfExists, no negation)."""
+    return [v for op, values in condition_clauses(statement, key) if restricting_operator(op) for v in values]
+
+
+def _federated_problem(statement: Mapping[str, Any]) -> Optional[str]:
+    """Why a federated trust does not pin the identity, or None. GitHub OIDC: `sub` names one repository (any
+    ref or environment of it); other OIDC providers: a `sub` without wildcards; a Cognito identity pool: `aud` is
+    the pool id, which is how AWS documents identity-pool roles."""
+    github = _pinned_values(statement, GITHUB_SUB)
+    if github:
+        loose = [v for v in github if not _GITHUB_REPO.match(text(v))]
+        return f"GitHub subject {loose} does not name one repository" if loose else None
+    cognito = _pinned_values(statement, COGNITO_AUD)
+    if cognito:
+        loose = [v for v in cognito if not _IDENTITY_POOL.match(text(v))]
+        return f"Cognito audience {loose} is not an identity pool id" if loose else None
+    keys = {str(k) for clauses in (statement.get("Condition") or {}).values() if isinstance(clauses, Mapping)
+            for k in clauses if str(k).lower().endswith(":sub")}
+    subjects = [v for key in keys for v in _pinned_values(statement, key)]
+    if not subjects:
+        return "no subject (or identity pool audience) condition"
+    loose = [v for v in subjects if "*" in text(v) or "?" in text(v)]
+    return f"subject {loose} has wildcards" if loose else None
 
 
 @resource_rule(
@@ -206,8 +251,9 @@ def _pins_federated_identity(statement: Mapping[str, Any]) -> bool:
     severity="high",
     tsc=("CC6.1", "CC6.3"),
     references=("AWS confused-deputy guidance", "cdk-nag IAM5"),
-    description="Role trust policies name no wildcard principal, scope service principals with aws:SourceAccount/"
-    "aws:SourceArn, and pin federated (OIDC) principals to a subject.",
+    description="Role trust policies name no wildcard principal and no NotPrincipal, scope service principals with a "
+    "fixed aws:SourceAccount/aws:SourceArn, and pin federated principals by value: a GitHub OIDC subject names one "
+    "repository, another OIDC subject has no wildcard, a Cognito audience is the identity pool id.",
     remediation="Build trust policies with components.common.service_trust(...) or add the conditions by hand.",
 )
 def _trust(res: Res) -> Iterator[str]:
@@ -216,12 +262,16 @@ def _trust(res: Res) -> Iterator[str]:
             continue
         sid = s.get("Sid", "?")
         kinds = {kind for kind, _ in principal_values(s)}
-        if public_principal(s):
+        if s.get("NotPrincipal") is not None:
+            yield f"statement {sid} trusts every principal but those in NotPrincipal"
+        elif public_principal(s):
             yield f"statement {sid} trusts a wildcard principal"
         elif "Service" in kinds and not restricting_condition(s):
-            yield f"statement {sid} trusts a service principal without aws:SourceAccount/aws:SourceArn"
-        elif "Federated" in kinds and not _pins_federated_identity(s):
-            yield f"statement {sid} trusts a federated principal without a subject condition"
+            yield f"statement {sid} trusts a service principal without a fixed aws:SourceAccount/aws:SourceArn"
+        elif "Federated" in kinds:
+            problem = _federated_problem(s)
+            if problem:
+                yield f"statement {sid} trusts a federated principal: {problem}"
 
 
 @resource_rule(
@@ -275,7 +325,34 @@ def _secret_rotation(stack: StackView) -> Findings:
         if not rotations:
             yield secret, "no SecretRotation"
         for rotation in rotations:
-            days = number(dig(rotation.get("rotationRules"), "automaticallyAfterDays"), 0)
-            schedule = text(dig(rotation.get("rotationRules"), "scheduleExpression"))
-            if not schedule and not 0 < days <= 90:
-                yield secret, f"rotation every {days:g} days (more than 90 or unset)"
+            problem = rotation_problem(rotation.get("rotationRules"))
+            if problem:
+                yield secret, problem
+
+
+MAX_ROTATION_DAYS = 90  # SecretsManager.4's default maximumAllowedRotationFrequency
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(hour|hours|day|days)\s*\)$")
+_CRON = re.compile(r"^cron\((.+)\)$")
+
+
+def rotation_problem(rules: Any) -> Optional[str]:
+    """Why a rotation schedule may leave more than 90 days between rotations, or None. `automatically_after_days`
+    at most 90; `rate(N days)` at most 90 (hours are fine); `cron(...)` only when it fires every month (month and
+    year fields `*`), the longest gap a monthly-or-more-frequent cron can leave being 31 days."""
+    days = dig(rules, "automaticallyAfterDays")
+    schedule = text(dig(rules, "scheduleExpression")).strip()
+    if schedule:
+        rate, cron = _RATE.match(schedule), _CRON.match(schedule)
+        if rate:
+            every = int(rate.group(1)) / (24 if rate.group(2).startswith("hour") else 1)
+            return None if 0 < every <= MAX_ROTATION_DAYS else f"schedule {schedule} rotates less often than every " \
+                f"{MAX_ROTATION_DAYS} days"
+        fields = cron.group(1).split() if cron else []
+        if len(fields) == 6 and fields[3] in ("*", "*/1") and fields[5] in ("*", "?"):
+            return None
+        return f"schedule {schedule} does not provably rotate every {MAX_ROTATION_DAYS} days (use rate() or a " \
+            "monthly cron)"
+    every = number(days, 0)
+    if not 0 < every <= MAX_ROTATION_DAYS:
+        return f"rotation every {every:g} days (more than {MAX_ROTATION_DAYS} or unset)"
+    return None

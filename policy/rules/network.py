@@ -17,10 +17,12 @@ from ..framework import (
     truthy,
 )
 from .shared import (
+    BPA_EXCLUSION,
     DEFAULT_SG,
     ENDPOINT,
     FLOW_LOG,
     IGW,
+    LOAD_BALANCER,
     NACL,
     NACL_RULE,
     RDS_SUBNETS,
@@ -33,8 +35,10 @@ from .shared import (
     SUBNET,
     VPC,
     VPC_BPA,
+    VPC_ORIGIN,
     WORLD,
     Findings,
+    igw_routed,
     resource_rule,
     stack_rule,
 )
@@ -175,7 +179,6 @@ def _endpoint_services(stack: StackView, vpc: Res) -> set[str]:
     controls=("EC2.55", "EC2.56"),
     severity="medium",
     tsc=("CC6.6",),
-    prod_only=True,
     description="Prod VPCs reach ECR (API and Docker registry) through interface endpoints.",
     remediation="Add ecr.api and ecr.dkr to vitality:network.interfaceEndpoints in the prod stack.",
 )
@@ -299,9 +302,46 @@ def _db_subnets(stack: StackView) -> Findings:
     controls=("EC2.172",),
     severity="medium",
     tsc=("CC6.6",),
-    description="VPC Block Public Access blocks inbound internet-gateway traffic (block-ingress keeps NAT egress).",
-    remediation="Set internet_gateway_block_mode=\"block-ingress\".",
+    description="VPC Block Public Access blocks inbound internet-gateway traffic in block-ingress mode: the platform's "
+    "private subnets reach AWS and the internet through NAT gateways, which block-bidirectional cuts off "
+    "(docs/decisions.md).",
+    remediation="Set internet_gateway_block_mode=\"block-ingress\" (the account baseline does).",
 )
 def _vpc_bpa(res: Res) -> Iterator[str]:
-    if text(res.get("internetGatewayBlockMode")) not in ("block-ingress", "block-bidirectional"):
+    mode = text(res.get("internetGatewayBlockMode"))
+    if mode == "block-bidirectional":
+        yield "internet_gateway_block_mode is block-bidirectional, which blocks NAT gateway egress"
+    elif mode != "block-ingress":
         yield f"internet_gateway_block_mode is {res.get('internetGatewayBlockMode')!r}"
+
+
+@stack_rule(
+    "vpc-block-public-access-exclusions",
+    types=(BPA_EXCLUSION, VPC_ORIGIN),
+    controls=("EC2.172",),
+    severity="medium",
+    tsc=("CC6.6",),
+    description="VPC Block Public Access exclusions are as narrow as the platform needs: only subnets (never a whole "
+    "VPC) without a route to the internet gateway, and the subnets of a CloudFront VPC origin's load balancer are "
+    "excluded (VPC BPA blocks VPC-origin traffic; AWS VPC User Guide, VPC BPA basics).",
+    remediation="Exclude exactly the private subnets of the internal load balancer a VPC origin targets "
+    "(ec2.VpcBlockPublicAccessExclusion(subnet_id=..., internet_gateway_exclusion_mode=\"allow-bidirectional\")).",
+)
+def _vpc_bpa_exclusions(stack: StackView) -> Findings:
+    excluded: set[int] = set()
+    for exclusion in stack.of(BPA_EXCLUSION):
+        if exclusion.get("vpcId") is not None and exclusion.get("subnetId") is None:
+            yield exclusion, "excludes a whole VPC, public subnets included"
+        for subnet in stack.refs(exclusion, "subnetId", (SUBNET,)):
+            excluded.add(id(subnet))
+            if igw_routed(stack, subnet):
+                yield exclusion, f"excludes subnet {subnet.name}, which routes to the internet gateway"
+    for origin in stack.of(VPC_ORIGIN):
+        balancers = stack.refs(origin, "vpcOriginEndpointConfig", (LOAD_BALANCER,)) or [
+            lb for lb in stack.of(LOAD_BALANCER)
+            if text(dig(origin.get("vpcOriginEndpointConfig"), "arn")) in lb.addresses()]
+        for balancer in balancers:
+            missing = [s.name for s in stack.refs(balancer, "subnets", (SUBNET,)) if id(s) not in excluded]
+            if missing:
+                yield origin, f"subnets {missing} of load balancer {balancer.name} are not excluded from VPC Block " \
+                    "Public Access, which blocks CloudFront VPC-origin traffic"

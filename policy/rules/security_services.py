@@ -32,6 +32,7 @@ from .shared import (
     RECORDER_STATUS,
     ROLE_ATTACH,
     TRAIL,
+    VPC_BPA,
     Findings,
     bpa_problem,
     bucket_children,
@@ -161,25 +162,29 @@ def _trail_bucket(stack: StackView) -> Findings:
 CONFIG_SLR = "aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 
 
-@resource_rule(
+@stack_rule(
     "config-recorder-all-resources",
     types=(RECORDER,),
     controls=("Config.1",),
     severity="critical",
     tsc=("CC7.1", "CC8.1", "CC3.2"),
-    description="The Config recorder uses the Config service-linked role and records all supported resource types "
-    "including global ones.",
+    description="Every Config recorder uses the Config service-linked role and records all supported resource types; "
+    "exactly one (one region) records the global ones.",
     remediation="role_arn=<AWSServiceRoleForConfig ARN>, recording_group={all_supported: True, "
-    "include_global_resource_types: True}.",
+    "include_global_resource_types: True in one region only}.",
 )
-def _recorder(res: Res) -> Iterator[str]:
-    if CONFIG_SLR not in text(res.get("roleArn")):
-        yield "role_arn is not the Config service-linked role"
-    group = res.get("recordingGroup")
-    if not truthy(dig(group, "allSupported"), default=True):
-        yield "recording_group.all_supported is false"
-    if not truthy(dig(group, "includeGlobalResourceTypes")):
-        yield "recording_group.include_global_resource_types is not true"
+def _recorder(stack: StackView) -> Findings:
+    recorders = stack.of(RECORDER)
+    for res in recorders:
+        if CONFIG_SLR not in text(res.get("roleArn")):
+            yield res, "role_arn is not the Config service-linked role"
+        if not truthy(dig(res.get("recordingGroup"), "allSupported"), default=True):
+            yield res, "recording_group.all_supported is false"
+    # global types (IAM) once per account: a second region would record and evaluate the same data again
+    global_ones = [r for r in recorders if truthy(dig(r.get("recordingGroup"), "includeGlobalResourceTypes"))]
+    if recorders and len(global_ones) != 1:
+        subject = global_ones[1] if len(global_ones) > 1 else recorders[0]
+        yield subject, f"{len(global_ones)} recorders record global resource types; exactly one must"
 
 
 @resource_rule(
@@ -288,15 +293,38 @@ def _ebs(res: Res) -> Iterator[str]:
         yield "enabled is false"
 
 
+_FSBP_CIS = ("aws-foundational-security-best-practices/v/1.0.0", "cis-aws-foundations-benchmark/v/3.0.0")
+CONFIGURATION_POLICY = "aws:securityhub/configurationPolicy:ConfigurationPolicy"
+
+
+def _organization_mode(s: StackView) -> str:
+    """security.organization.mode as the baseline's trail is tagged (components/security_trail.py); an
+    administrator whose delegation is not registered yet is `administrator-pending`."""
+    for trail in s.of(TRAIL):
+        mode = text(trail.get("tags", "OrganizationMode"))
+        if mode:
+            return f"{mode}-pending" if text(trail.get("tags", "DelegatedAdministrator")) == "pending" else mode
+    return "none"
+
+
+def _security_hub_standards(s: StackView) -> bool:
+    """The account's own hub with the standards; a member's are the administrator's; the administrator's are in a
+    central configuration policy (docs/security.md, Organization mode)."""
+    mode = _organization_mode(s)
+    if mode in ("member", "administrator-pending"):
+        return True  # the administrator's central configuration; pending: its registration checklist comes first
+    if mode == "administrator":
+        return any(all(any(std in text(arn) for arn in as_list(p.get("configurationPolicy", "enabledStandardArns")))
+                       for std in _FSBP_CIS) for p in s.of(CONFIGURATION_POLICY))
+    return bool(s.of(HUB)) and all(any(std in text(x.get("standardsArn")) for x in s.of(HUB_STANDARD)) for std in _FSBP_CIS)
+
+
 # What a stack that owns the account baseline must hold (presence; settings are checked by the rules above).
 BASELINE_REQUIREMENTS: tuple[tuple[str, str, Callable[[StackView], bool]], ...] = (
     ("Config.1", "Config recorder, recorder status and delivery channel",
      lambda s: bool(s.of(RECORDER) and s.of(RECORDER_STATUS) and s.of(DELIVERY_CHANNEL))),
-    ("(Security Hub)", "Security Hub with the FSBP v1.0.0 and CIS v3.0.0 standards",
-     lambda s: bool(s.of(HUB)) and all(any(std in text(x.get("standardsArn")) for x in s.of(HUB_STANDARD))
-                                       for std in ("aws-foundational-security-best-practices/v/1.0.0",
-                                                   "cis-aws-foundations-benchmark/v/3.0.0"))),
-    ("GuardDuty.1", "a GuardDuty detector", lambda s: bool(s.of(DETECTOR))),
+    ("(Security Hub)", "Security Hub with the FSBP v1.0.0 and CIS v3.0.0 standards", _security_hub_standards),
+    ("GuardDuty.1", "a GuardDuty detector", lambda s: bool(s.of(DETECTOR)) or _organization_mode(s) == "member"),
     ("CloudTrail.1", "a multi-region CloudTrail trail", lambda s: any(truthy(t.get("isMultiRegionTrail")) for t in s.of(TRAIL))),
     ("IAM.28", "an IAM Access Analyzer of type ACCOUNT or ORGANIZATION",
      lambda s: any(text(a.get("type")) in ("", "ACCOUNT", "ORGANIZATION") for a in s.of(ANALYZER))),
@@ -305,18 +333,23 @@ BASELINE_REQUIREMENTS: tuple[tuple[str, str, Callable[[StackView], bool]], ...] 
     ("S3.1", "the account-level S3 Block Public Access", lambda s: bool(s.of(ACCOUNT_BPA))),
     ("IAM.18", "a support role with AWSSupportAccess",
      lambda s: any(text(a.get("policyArn")).endswith(":policy/AWSSupportAccess") for a in s.of(ROLE_ATTACH))),
+    ("Account.1", "the SECURITY alternate contact",
+     lambda s: any(text(c.get("alternateContactType")) == "SECURITY" for c in s.of(CONTACT))),
+    ("EC2.172", "VPC Block Public Access (block-ingress)", lambda s: bool(s.of(VPC_BPA))),
 )
 
 
 @stack_rule(
     "account-baseline-complete",
     types=BASELINE_TYPES,
-    controls=("Config.1", "GuardDuty.1", "CloudTrail.1", "IAM.28", "IAM.7", "EC2.7", "S3.1", "IAM.18"),
+    controls=("Config.1", "GuardDuty.1", "CloudTrail.1", "IAM.28", "IAM.7", "EC2.7", "S3.1", "IAM.18", "Account.1",
+              "EC2.172"),
     severity="high",
     tsc=("CC2.1", "CC3.2", "CC6.1", "CC7.1", "CC7.2"),
     description="A stack that owns account-level singletons (security.accountBaseline) owns all of them: Config, "
     "Security Hub standards, GuardDuty, a multi-region trail, Access Analyzer, password policy, EBS default "
-    "encryption, account S3 Block Public Access and the support role.",
+    "encryption, account S3 Block Public Access, the support role, the security contact and VPC Block Public "
+    "Access.",
     remediation="Build the Security component with security.accountBaseline=true in exactly one stack per account.",
 )
 def _baseline(stack: StackView) -> Findings:

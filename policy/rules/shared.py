@@ -29,6 +29,9 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 RT_ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 VPC_BPA = "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions"
+BPA_EXCLUSION = "aws:ec2/vpcBlockPublicAccessExclusion:VpcBlockPublicAccessExclusion"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -94,8 +97,11 @@ VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+LOG_DELIVERY_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -113,6 +119,8 @@ HUB_STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
 DETECTOR = "aws:guardduty/detector:Detector"
 DETECTOR_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 CONTACT = "aws:account/alternativeContact:AlternativeContact"
+
+BACKUP_VAULT = "aws:backup/vault:Vault"
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -167,3 +175,17 @@ def bpa_problem(stack: StackView, bucket: Res, blocks: list[Res]) -> Optional[st
         return "no BucketPublicAccessBlock"
     off = [f for f in flags if not any(truthy(b.get(f)) for b in blocks)]
     return f"public access block leaves {off} off" if off else None
+
+
+def igw_routed(stack: StackView, subnet: Res) -> bool:
+    """Whether a route table associated with the subnet sends the default route to an internet gateway."""
+    for assoc in stack.referrers(subnet, (RT_ASSOC,), "subnetId"):
+        table = stack.ref(assoc, "routeTableId", (ROUTE_TABLE,))
+        if table is None:
+            continue
+        for route in stack.referrers(table, (ROUTE,), "routeTableId"):
+            if route.get("destinationCidrBlock") in WORLD and (
+                text(route.get("gatewayId")).startswith("igw-") or stack.resolve(route.get("gatewayId"), (IGW,))
+            ):
+                return True
+    return False

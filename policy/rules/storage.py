@@ -12,11 +12,11 @@ from ..framework import (
     ADVISORY,
     Res,
     StackView,
-    action_matches,
     allows,
     as_list,
     condition_value,
     dig,
+    grants,
     public_principal,
     restricting_condition,
     statement_actions,
@@ -75,15 +75,17 @@ _bucket_rule(
 
 
 def _tls_deny(stack: StackView, bucket: Res, policies: list[Res]) -> Optional[str]:
+    """S3.5: a Deny for every principal, on every S3 action (`s3:*`, not a list of some), on the bucket and its
+    objects, when aws:SecureTransport is false."""
     try:
         bucket_arn = text(bucket.get("arn"))
     except UnknownValueError:  # a new bucket in preview: its policy's resources are unknown too
         bucket_arn = ""
     for policy in policies:
         for s in statements(policy.get("policy")):
-            if text(s.get("Effect")).lower() != "deny" or not public_principal(s):
+            if text(s.get("Effect")).lower() != "deny" or not public_principal(s) or s.get("NotPrincipal") is not None:
                 continue
-            if not any(action_matches(statement_actions(s), a) for a in ("s3:getobject", "s3:putobject", "s3:listbucket")):
+            if not any(a in ("s3:*", "*") for a in statement_actions(s)):
                 continue
             if [str(v).lower() for v in condition_value(s, "Bool", "aws:SecureTransport")] != ["false"]:
                 continue
@@ -91,7 +93,8 @@ def _tls_deny(stack: StackView, bucket: Res, policies: list[Res]) -> Optional[st
             if bucket_arn and not ({bucket_arn, f"{bucket_arn}/*"} <= set(resources) or "*" in resources):
                 continue
             return None
-    return "no bucket policy statement denies requests without TLS (aws:SecureTransport=false) on the bucket and its objects"
+    return "no bucket policy statement denies every S3 action without TLS (s3:*, aws:SecureTransport=false) on " \
+        "the bucket and its objects"
 
 
 _bucket_rule(
@@ -124,12 +127,23 @@ _bucket_rule(
 )
 
 
+def _bucket_names(bucket: Res) -> set[str]:
+    return {a for a in bucket.addresses() if a}
+
+
 def _access_logging(stack: StackView, bucket: Res, loggings: list[Res]) -> Optional[str]:
-    if any(text(log.get("targetBucket")) for log in loggings):
+    """S3.9: the bucket delivers its server access logs to another bucket. AWS: the destination of access logs is
+    not logged itself (that recurses), so a bucket that other buckets really deliver to is exempt; a logging
+    configuration of the bucket pointing at itself counts neither as logging nor as a destination."""
+    own = _bucket_names(bucket)
+    if any(text(log.get("targetBucket")) and text(log.get("targetBucket")) not in own for log in loggings):
         return None
-    # AWS: a bucket that receives server access logs is not logged itself (that recurses); suppress its finding.
-    if any(stack.resolve(log.get("targetBucket"), BUCKETS) is bucket for log in stack.of(*LOGGING)):
-        return None
+    for log in stack.of(*LOGGING):
+        source = stack.ref(log, "bucket", BUCKETS)
+        if source is not None and source is not bucket and stack.resolve(log.get("targetBucket"), BUCKETS) is bucket:
+            return None
+    if any(text(log.get("targetBucket")) in own for log in loggings):
+        return "server access logs are delivered to the bucket itself"
     return "no server access logging"
 
 
@@ -232,36 +246,60 @@ _bucket_rule(
 )
 
 
-def _present(kind: str) -> Callable[[StackView, Res, list[Res]], Optional[str]]:
-    return lambda stack, bucket, found: None if found else f"no {kind}"
+def _replication(stack: StackView, bucket: Res, configs: list[Res]) -> Optional[str]:
+    """S3.7: an enabled replication rule with a destination bucket (a disabled or destination-less rule
+    replicates nothing)."""
+    if not configs:
+        return "no cross-region replication configuration"
+    for config in configs:
+        for rule in as_list(config.get("rules")):
+            if text(dig(rule, "status")) == "Enabled" and text(dig(rule, "destination", "bucket")):
+                return None
+    return "no enabled replication rule with a destination bucket"
+
+
+def _notifications(stack: StackView, bucket: Res, configs: list[Res]) -> Optional[str]:
+    """S3.11: the configuration sends events somewhere (EventBridge, or a topic, queue or function with events)."""
+    if not configs:
+        return "no event notification configuration"
+    for config in configs:
+        if truthy(config.get("eventbridge")):
+            return None
+        for key in ("topics", "queues", "lambdaFunctions"):
+            if any(as_list(dig(target, "events")) for target in as_list(config.get(key))):
+                return None
+    return "the event notification configuration sends no events"
 
 
 _bucket_rule(
     "s3-bucket-replication",
     REPLICATION,
-    _present("cross-region replication configuration"),
+    _replication,
     controls=("S3.7",),
     severity="low",
     tsc=("A1.2",),
     enforcement=ADVISORY,
-    description="Buckets replicate to another region (advisory: disaster recovery beyond versioning is a choice).",
-    remediation="Add aws.s3.BucketReplicationConfig to a bucket in another region.",
+    description="Buckets replicate to another region through an enabled rule with a destination (advisory: disaster "
+    "recovery beyond versioning is a choice).",
+    remediation="Add aws.s3.BucketReplicationConfig with an enabled rule to a bucket in another region.",
 )
 _bucket_rule(
     "s3-bucket-event-notifications",
     NOTIFICATION,
-    _present("event notification configuration"),
+    _notifications,
     controls=("S3.11",),
     severity="medium",
     tsc=("CC7.2",),
     enforcement=ADVISORY,
-    description="Buckets send event notifications (advisory).",
-    remediation="Add aws.s3.BucketNotification (e.g. EventBridge) where object events matter.",
+    description="Buckets send event notifications: EventBridge on, or a target with events (advisory).",
+    remediation="Add aws.s3.BucketNotification(eventbridge=True) where object events matter.",
 )
 
 
 def _object_lock(stack: StackView, bucket: Res, found: list[Res]) -> Optional[str]:
-    return None if truthy(bucket.get("objectLockEnabled")) or found else "object lock is not enabled"
+    enabled = truthy(bucket.get("objectLockEnabled")) or any(
+        text(c.get("objectLockEnabled")) in ("", "Enabled") for c in found)
+    return None if enabled else "object lock is not enabled"
 
 
 _bucket_rule(
@@ -311,7 +349,7 @@ def _s3_public(res: Res) -> Iterator[str]:
 def _s3_admin(res: Res) -> Iterator[str]:
     for s in statements(res.get("policy")):
         if allows(s):
-            granted = [a for a in S3_ADMIN_ACTIONS if action_matches(statement_actions(s), a)]
+            granted = [a for a in S3_ADMIN_ACTIONS if grants(s, a)]
             if granted:
                 yield f"statement {s.get('Sid', '?')} grants {granted}"
 

@@ -22,8 +22,24 @@ def _trail_has_data_events(r: Resource) -> bool:
     return any(s.get("dataResources") for s in r.inputs.get("eventSelectors") or [])
 
 
+def _region_share(r: Resource, ctx: Context) -> float:
+    """A per-region copy of the baseline outside the home region sees only what lives there (the edge: web ACL, its
+    logs, keys, topics, alarms): the usage profile's share of the home region's volume."""
+    region = r.inputs.get("region")
+    return 1.0 if not region or region == ctx.region else ctx.usage["security_secondary_region_share"]
+
+
+def _scaled(charges: list[Charge], share: float) -> list[Charge]:
+    return [Charge(c.item if share == 1.0 else f"{c.item}, outside the home region", c.price, c.idle * share, c.used * share)
+            for c in charges]
+
+
 def _trail(r: Resource, ctx: Context) -> list[Charge]:
     charges = []
+    if r.inputs.get("isOrganizationTrail"):
+        # every account's management events again: the first copy is each account's own trail
+        events = ctx.idle("organization_management_events"), ctx.usage["organization_management_events"]
+        charges.append(Charge("management events of the organization, second copy", "cloudtrail.management_events_copy_100k", *events))
     if _trail_has_data_events(r):
         charges.append(Charge("data events", "cloudtrail.data_events_100k", 0.0, ctx.usage["cloudtrail_data_events"]))
     kinds = len(r.inputs.get("insightSelectors") or [])
@@ -36,7 +52,8 @@ def _trail(r: Resource, ctx: Context) -> list[Charge]:
 def _recorder(r: Resource, ctx: Context) -> list[Charge]:
     mode = (r.inputs.get("recordingMode") or {}).get("recordingFrequency", "CONTINUOUS")
     price = "config.ci_periodic" if mode == "DAILY" else "config.ci_continuous"
-    return [Charge(f"configuration items ({mode.lower()} recording)", price, ctx.idle("config_items"), ctx.usage["config_items"])]
+    items = Charge(f"configuration items ({mode.lower()} recording)", price, ctx.idle("config_items"), ctx.usage["config_items"])
+    return _scaled([items], _region_share(r, ctx))
 
 
 def _config_rule(r: Resource, ctx: Context) -> list[Charge]:
@@ -48,17 +65,18 @@ def _conformance_pack(r: Resource, ctx: Context) -> list[Charge]:
 
 
 def _securityhub(r: Resource, ctx: Context) -> list[Charge]:
-    return [Charge("security checks", "securityhub.check", ctx.idle("securityhub_checks"), ctx.usage["securityhub_checks"])]
+    checks = Charge("security checks", "securityhub.check", ctx.idle("securityhub_checks"), ctx.usage["securityhub_checks"])
+    return _scaled([checks], _region_share(r, ctx))
 
 
 def _guardduty(r: Resource, ctx: Context) -> list[Charge]:
     if r.inputs.get("enable") is False:
         return []
     events = ctx.idle("cloudtrail_management_events"), ctx.usage["cloudtrail_management_events"]
-    return [
+    return _scaled([
         Charge("CloudTrail management events analyzed", "guardduty.cloudtrail_events_million", *events),
         Charge("VPC flow and DNS logs analyzed (GB)", "guardduty.flow_dns_gb", 0.0, ctx.usage["guardduty_flow_dns_gb"]),
-    ]
+    ], _region_share(r, ctx))
 
 
 _GUARDDUTY_FEATURES: dict[str, Callable[[Context], Charge]] = {
@@ -86,7 +104,7 @@ def _guardduty_feature(r: Resource, ctx: Context) -> list[Charge]:
         return []
     name = str(r.inputs.get("name"))
     if name in _GUARDDUTY_FEATURES:
-        return [_GUARDDUTY_FEATURES[name](ctx)]
+        return _scaled([_GUARDDUTY_FEATURES[name](ctx)], _region_share(r, ctx))
     if name == "RUNTIME_MONITORING":
         return _runtime_monitoring(ctx)
     if name in _GUARDDUTY_NOTHING_TO_ANALYZE:
@@ -132,6 +150,8 @@ FREE: dict[str, str] = {
     "aws:securityhub/productSubscription:ProductSubscription": "findings from AWS integrations: the first 10,000 "
     "ingestion events a month per account and region are free, more than this stack produces",
     "aws:ebs/encryptionByDefault:EncryptionByDefault": "account setting, no charge",
+    "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions": "account setting, no charge",
+    "aws:ec2/vpcBlockPublicAccessExclusion:VpcBlockPublicAccessExclusion": "account setting, no charge",
     "aws:cfg/deliveryChannel:DeliveryChannel": "delivered files are billed as S3 storage",
     "aws:cfg/recorderStatus:RecorderStatus": "billed on the recorder",
     "aws:cfg/retentionConfiguration:RetentionConfiguration": "no charge for the setting",
@@ -142,6 +162,21 @@ FREE: dict[str, str] = {
     "aws:securityhub/findingAggregator:FindingAggregator": "no charge for aggregation",
     "aws:securityhub/automationRule:AutomationRule": "no charge for automation rules",
     "aws:accessanalyzer/archiveRule:ArchiveRule": "no charge for archive rules",
+    # organization mode: the administrator configures, each member account is billed for its own checks and events
+    "aws:securityhub/organizationConfiguration:OrganizationConfiguration": "no charge for the setting",
+    "aws:securityhub/configurationPolicy:ConfigurationPolicy": "no charge; every associated account is billed for "
+    "its own security checks",
+    "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation": "no charge for the setting",
+    "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": "no charge for the registration",
+    "aws:guardduty/organizationConfiguration:OrganizationConfiguration": "no charge; each member account is billed "
+    "for what its detector analyzes",
+    "aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature": "billed in the member accounts",
+    "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": "no charge for the registration",
+    "aws:organizations/delegatedAdministrator:DelegatedAdministrator": "AWS Organizations is free",
+    "aws:organizations/awsServiceAccess:AwsServiceAccess": "AWS Organizations is free",
+    "aws:cloudtrail/organizationDelegatedAdminAccount:OrganizationDelegatedAdminAccount": "no charge for the registration",
+    "aws:cfg/configurationAggregator:ConfigurationAggregator": "no charge for aggregators (the members' recorders are "
+    "billed in their accounts)",
     "aws:securityhub/accountV2:AccountV2": "no charge of its own in this estimate: with the unified Security Hub on, "
     "the CSPM, GuardDuty and Inspector charges estimated on their own resources move to its per-resource Essentials "
     "plan (aws.amazon.com/security-hub/pricing, 'consolidated per-resource pricing'); the page gives no figure to "
