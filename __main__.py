@@ -257,8 +257,13 @@ ci = (
             settings=settings.ci,
             # every region the stacks put resources in (aws:RequestedRegion of the CI roles)
             regions=tuple(sorted({settings.region, EDGE_REGION, *settings.security.regions})),
+            data_key_arn=encryption.data.arn,
             account_baseline=settings.security.account_baseline,
             audit_bucket_arns=security.audit_bucket_arns,
+            shared_account=settings.security.organization.mode == "none",
+            assumable_role_arns=tuple(
+                arn for arn in (settings.security.organization.management_role_arn,) if arn is not None
+            ),
         ),
         components,
     )

@@ -85,8 +85,14 @@ class CiArgs:
     ctx: StackContext
     settings: CiSettings  # github_repository is set (the component exists only then)
     regions: Sequence[str]  # every region the stacks put resources in (aws:RequestedRegion)
+    data_key_arn: pulumi.Input[str]  # this stack's data key (RDS secret and Backup vault encryption at deploy)
     account_baseline: bool = False  # this stack owns the account settings (password policy, contact, Config SLR)
     audit_bucket_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    # dev and prod share this account (organization mode none): the dev deploy role lives here; in organization mode
+    # every account's stack has its own CI roles
+    shared_account: bool = True
+    # roles a deploy may assume, e.g. the organization's management role of organization mode (a second provider)
+    assumable_role_arns: Sequence[str] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ class Ci(pulumi.ComponentResource):
         )
         dev = (
             self._deploy_role(f"{name}-deploy-dev", provider.arn, dev_subject, DeployTarget(cfg.dev_stack, cfg.dev_environment, False))
-            if dev_subject and cfg.dev_environment
+            if dev_subject and cfg.dev_environment and args.shared_account
             else None
         )
         self.preview_role_arn = preview.arn
@@ -301,12 +307,7 @@ class Ci(pulumi.ComponentResource):
             allow("AdministerKeys", KEY_ADMINISTRATION, [*keys, *(k.apply(lambda arn: arn.replace(":key/", ":alias/")) for k in keys)]),
             # RDS, ECR, App Runner, Backup and X-Ray encrypt with the data key through grants of the caller
             allow("GrantsForAwsServices", ["kms:CreateGrant"], keys, Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}),
-            allow(
-                "EnvelopeKeysViaServices",
-                ["kms:GenerateDataKey", "kms:Decrypt"],
-                keys,
-                Condition={"StringEquals": {"kms:ViaService": [f"{s}.{r}.amazonaws.com" for s in ENVELOPE_VIA_SERVICES for r in sorted(set(self._args.regions))]}},
-            ),
+            self._envelope_statement(target, keys),
             *self._backend_statements(write=True),
         ]
         if target.account_baseline:
@@ -323,13 +324,25 @@ class Ci(pulumi.ComponentResource):
         found += self._deploy_denies(target, provider_arn)
         return found
 
+    def _envelope_statement(self, target: DeployTarget, keys: list[pulumi.Output[str]]) -> Statement:
+        """Data keys for the services that encrypt what a deploy creates, only through them, only the target stack's
+        data key: this stack's by ARN; the dev stack's (not known here) by its alias."""
+        via = {"kms:ViaService": [f"{s}.{r}.amazonaws.com" for s in ENVELOPE_VIA_SERVICES for r in sorted(set(self._args.regions))]}
+        if target.stack == self._args.ctx.stack:
+            return allow("EnvelopeKeysViaServices", ["kms:GenerateDataKey", "kms:Decrypt"], [self._args.data_key_arn],
+                         Condition={"StringEquals": via})
+        alias = f"alias/{self._args.ctx.project}-{target.stack}-data"
+        return allow("EnvelopeKeysViaServices", ["kms:GenerateDataKey", "kms:Decrypt"], keys,
+                     Condition={"StringEquals": via, "ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias]}})
+
     def _deploy_denies(self, target: DeployTarget, provider_arn: pulumi.Output[str]) -> list[Statement]:
         ctx = self._args.ctx
         found: list[Statement] = [
             *self._data_read_denies(deploy=True),
             {"Sid": "NoManagedPolicyWrites", "Effect": "Deny", "Action": list(MANAGED_POLICY_WRITES), "Resource": "*"},
             # a role it created could trust it; it never assumes one
-            {"Sid": "NoRoleAssumption", "Effect": "Deny", "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"], "Resource": "*"},
+            {"Sid": "NoRoleAssumption", "Effect": "Deny", "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"],
+             **({"NotResource": list(self._args.assumable_role_arns)} if self._args.assumable_role_arns else {"Resource": "*"})},
             {"Sid": "NoAuditTampering", "Effect": "Deny", "Action": [*AUDIT_TAMPERING, *KEY_DESTRUCTION], "Resource": "*"},
             {
                 "Sid": "DenyChangingCiTrust",

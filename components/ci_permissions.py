@@ -44,6 +44,9 @@ MODULE_PREFIXES: dict[str, tuple[str, ...]] = {
     "lb": ("elasticloadbalancing",),
     # RDS creates the managed master-user secret in Secrets Manager with the caller's permissions
     "rds": ("rds", "secretsmanager"),
+    # organization mode: the writes go through the management account's role (a second provider), the security
+    # stack only reads the organization
+    "organizations": ("organizations",),
     "route53": ("route53",),
     "rum": ("rum",),
     "s3": ("s3",),
@@ -92,6 +95,7 @@ SERVICE_ACTIONS: dict[str, ServiceActions] = {
     "ecr": ServiceActions((*CRUD, "Put*", "SetRepositoryPolicy"), read=(*READ, "BatchGetRepositoryScanningConfiguration")),
     "ecs": ServiceActions((*CRUD, "Put*", "RegisterTaskDefinition", "DeregisterTaskDefinition")),
     "guardduty": ServiceActions(CRUD),
+    "organizations": ServiceActions((), read=("Describe*", "List*")),
     "elasticloadbalancing": ServiceActions(
         ("Create*", "Delete*", "Modify*", "Add*", "Remove*", "Register*", "Deregister*", "Set*"), read=("Describe*",)
     ),
@@ -178,6 +182,7 @@ ATTACHABLE_MANAGED_POLICIES = (
     "service-role/AmazonRDSEnhancedMonitoringRole",
     "service-role/AWSAppRunnerServicePolicyForECRAccess",
     "service-role/AWSBackupServiceRolePolicyForBackup",
+    "service-role/AWSConfigRoleForOrganizations",
     "service-role/AWSBackupServiceRolePolicyForRestores",
 )
 

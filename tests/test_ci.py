@@ -286,7 +286,7 @@ def test_runs_with_unknown_outputs() -> None:
 
 def test_component_refuses_missing_repository() -> None:
     with pytest.raises(ValueError, match="githubRepository"):
-        Ci("x", CiArgs(ctx=None, settings=CiSettings(None, "prod", "dev", "dev", None, None), regions=()))  # type: ignore[arg-type]
+        Ci("x", CiArgs(ctx=None, settings=CiSettings(None, "prod", "dev", "dev", None, None), regions=(), data_key_arn=""))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -300,7 +300,6 @@ def test_component_refuses_missing_repository() -> None:
         ("devEnvironment", "dev env"),
         ("devStack", "Dev Stack"),
         ("devStack", ""),
-        ("devStack", "prod"),  # the stack holding the CI roles is deployed by the prod deploy role
         ("prodEnvironment", "prod env"),
         ("prodEnvironment", ""),
         ("stateBucket", "Acme_State"),

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .schema import PROJECT, Key, Section, _Problems, _Reader
+from .schema import Key, Section, _Problems, _Reader
 
 _GITHUB_OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _GITHUB_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -71,10 +71,10 @@ CI_SECTION = Section(
         Key(
             "devStack",
             "string",
-            "The stack the dev deploy role deploys: its roles (<project>-<devStack>-*) and permissions boundary. Not this "
-            "stack, which the prod deploy role deploys.",
+            "The stack the dev deploy role deploys: its roles (<project>-<devStack>-*) and permissions boundary. When it is "
+            "this stack, there is no dev deploy role here: this stack's own deploy role deploys it.",
             default="dev",
-            allowed="a lower-case Pulumi stack name (letters, digits, '.', '_', '-') other than this stack",
+            allowed="a lower-case Pulumi stack name (letters, digits, '.', '_', '-')",
             check=lambda v: _STACK_RE.fullmatch(v) is not None,
         ),
         Key(
@@ -114,15 +114,12 @@ def read_ci(problems: _Problems, raw: Any) -> Optional[CiSettings]:
     v = r.values
     if r.bad:
         return None
-    if v["githubRepository"] and v["devEnvironment"] and v["devStack"] == problems.stack:
-        problems.add(f"{PROJECT}:ci.devStack", v["devStack"],
-                     f"a stack other than {problems.stack}: this stack holds the CI roles and its own deploy role deploys it",
-                     "dev")
-        return None
     return CiSettings(
         github_repository=v["githubRepository"] or None,
         prod_environment=v["prodEnvironment"],
-        dev_environment=v["devEnvironment"] or None,
+        # a stack's own deploy role deploys it: the dev deploy role exists only in another stack (the account's CI
+        # stack) than the one it deploys, e.g. never in organization mode, where every account has its own CI roles
+        dev_environment=(v["devEnvironment"] or None) if v["devStack"] != problems.stack else None,
         dev_stack=v["devStack"],
         state_bucket=v["stateBucket"] or None,
         secrets_provider_key_arn=v["secretsProviderKeyArn"] or None,
