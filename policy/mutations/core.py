@@ -37,8 +37,11 @@ class Mutant:
         return sorted((r for r in self.resources if r.type == typ), key=lambda r: r.name)
 
     def get(self, typ: str, suffix: Optional[str] = None) -> Any:
-        """The resource of `typ` named `vitality-<stack>-<suffix>` (or the only one of its type)."""
+        """The resource of `typ` named `vitality-<stack>-<suffix>` (or the only one of its type; of a per-region
+        resource of the baseline, the home region's, which has no `region` argument)."""
         found = [r for r in self.all(typ) if suffix is None or r.name == self.prefix + suffix]
+        if suffix is None and len(found) > 1:
+            found = [r for r in found if not r.inputs.get("region")]
         if len(found) != 1:
             raise LookupError(f"{self.stack}: {len(found)} {typ} named {suffix!r}: {[r.name for r in self.all(typ)]}")
         return found[0]

@@ -158,7 +158,9 @@ BASELINE = "account-baseline-complete"
 
 @variant(BASELINE, "CIS v3.0.0 standard not subscribed", "removed")
 def _no_cis(m: Mutant) -> str:
-    m.remove(m.get(HUB_STANDARD, "security-standard-cis-3.0"))
+    for subscription in m.all(HUB_STANDARD):  # in every region of security.regions
+        if "cis-aws-foundations-benchmark/v/3.0.0" in str(subscription.inputs.get("standardsArn")):
+            m.remove(subscription)
     return STACK
 
 
@@ -182,7 +184,7 @@ def _billing_contact(m: Mutant) -> str:
 
 @variant(BASELINE, "VPC Block Public Access removed (EC2.172)", "removed")
 def _no_vpc_bpa(m: Mutant) -> str:
-    m.remove(m.get(VPC_BPA))
+    m.remove(*m.all(VPC_BPA))  # in every region of security.regions
     return STACK
 
 
