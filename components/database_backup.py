@@ -253,6 +253,8 @@ def _restore_reporter(name: str, args: BackupArgs, parent: pulumi.Resource, plan
             # restore jobs have no resource-level permissions (Service Authorization Reference, AWS Backup)
             allow("RestoreJobs", ["backup:DescribeRestoreJob", "backup:ListRestoreJobs",
                                   "backup:PutRestoreValidationResult"], "*"),
+            # the plan's creation time: no test is overdue before the first scheduled one
+            allow("ReadThePlan", ["backup:GetRestoreTestingPlan"], plan.arn),
             allow("ReadTheTestRestore", ["rds:DescribeDBClusters"], ctx.arn("rds", RESTORED_CLUSTERS)),
             allow("Metrics", ["cloudwatch:PutMetricData"], "*",
                   Condition={"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}),
@@ -266,13 +268,15 @@ def _restore_reporter(name: str, args: BackupArgs, parent: pulumi.Resource, plan
         runtime=aws.lambda_.Runtime.PYTHON3D13,
         architectures=["arm64"],
         handler="handler.handler",
-        code=pulumi.FileArchive(str(FUNCTION_DIR)),
+        # only the handler: a directory archive would pick up __pycache__ and change on every test run
+        code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(FUNCTION_DIR / "handler.py"))}),
         role=role.arn,
         timeout=60,
         memory_size=256,
         kms_key_arn=args.data_key.arn,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables={
             "RESTORE_TESTING_PLAN_ARN": plan.arn,
+            "RESTORE_TESTING_PLAN_NAME": plan.name,
             "TOPIC_ARN": args.topics.warning,
             "METRIC_NAMESPACE": METRIC_NAMESPACE,
             "STACK": _stack_dimension(ctx),

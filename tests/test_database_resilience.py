@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from offline import Capture
 from tests.conftest import policy, statements
+
+ROOT = Path(__file__).resolve().parent.parent
 
 VAULT = "aws:backup/vault:Vault"
 LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
@@ -149,9 +152,11 @@ def test_restore_test_role_restores_and_deletes_only_test_clusters(prod: Capture
 def test_restore_reporter_is_triggered_by_restore_jobs_and_daily(prod: Capture) -> None:
     function = prod.named("vitality-prod-db-restore-report", FUNCTION)
     assert (function.inputs["runtime"], function.inputs["handler"]) == ("python3.13", "handler.handler")
-    assert function.inputs["code"].path.endswith("functions/restore_report")
+    # the handler alone: no __pycache__ in the archive, so the code hash is stable
+    assert {k: v.path for k, v in function.inputs["code"].assets.items()} == {"handler.py": str(ROOT / "functions/restore_report/handler.py")}
     env = function.inputs["environment"]["variables"]
     assert env["RESTORE_TESTING_PLAN_ARN"] == prod.one(TEST_PLAN).outputs["arn"]
+    assert env["RESTORE_TESTING_PLAN_NAME"] == prod.one(TEST_PLAN).inputs["name"]
     assert env["TOPIC_ARN"] == prod.outputs["warningTopicArn"]
     assert env["EXPECTED_SUBNET_GROUP"] == prod.outputs["databaseSubnetGroupName"]
     assert env["EXPECTED_KMS_KEY_ARN"] == prod.outputs["kmsKeyArns"]["data"]

@@ -30,7 +30,7 @@ START = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC)
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
-        "RESTORE_TESTING_PLAN_ARN": PLAN, "TOPIC_ARN": TOPIC, "METRIC_NAMESPACE": "Vitality/RestoreTesting",
+        "RESTORE_TESTING_PLAN_ARN": PLAN, "RESTORE_TESTING_PLAN_NAME": "vitality_prod_aurora", "TOPIC_ARN": TOPIC, "METRIC_NAMESPACE": "Vitality/RestoreTesting",
         "STACK": "vitality/prod", "EXPECTED_KMS_KEY_ARN": KEY, "EXPECTED_SUBNET_GROUP": "vitality-prod-net-database-1a2b3c4",
         "MAX_AGE_DAYS": "34", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
@@ -127,12 +127,30 @@ def _validated(status: str) -> dict[str, Any]:
     return {**_job(), "ValidationStatus": status}
 
 
+def _plan_created(days_ago: int) -> dict[str, Any]:
+    created = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    return {"RestoreTestingPlan": {"CreationTime": created, "RestoreTestingPlanName": "vitality_prod_aurora", "RestoreTestingPlanArn": PLAN,
+                                   "ScheduleExpression": "cron(0 7 1 * ? *)",
+                                   "RecoveryPointSelection": {"Algorithm": "LATEST_WITHIN_WINDOW", "IncludeVaults": ["*"],
+                                                              "RecoveryPointTypes": ["SNAPSHOT"]}}}
+
+
+def test_no_test_is_overdue_before_a_new_plan_had_its_first_one(stubs: dict[str, Stubber]) -> None:
+    stubs["backup"].add_response("get_restore_testing_plan", _plan_created(days_ago=3),
+                                 {"RestoreTestingPlanName": "vitality_prod_aurora"})
+    _expect_metrics(stubs, [("RestoreTestOverdue", 0.0)])
+    result = report.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, clients=_clients(stubs))
+    assert result == {"overdue": False, "maxAgeDays": 34, "firstTestPending": True}
+
+
 @pytest.mark.parametrize(("pages", "overdue"), [
     ([[]], 1.0),  # no test completed: it did not run
     ([[_validated("TIMED_OUT")]], 1.0),  # completed, but the reporter never validated it
     ([[_validated("FAILED")], [_validated("SUCCESSFUL")]], 0.0),  # a validated test on the second page
 ])
 def test_the_daily_check_flags_a_test_that_did_not_run_or_validate(stubs: dict[str, Stubber], pages: list, overdue: float) -> None:
+    stubs["backup"].add_response("get_restore_testing_plan", _plan_created(days_ago=90),
+                                 {"RestoreTestingPlanName": "vitality_prod_aurora"})
     for i, jobs in enumerate(pages):
         expected = {"ByRestoreTestingPlanArn": PLAN, "ByStatus": "COMPLETED", "ByCompleteAfter": ANY}
         if i:

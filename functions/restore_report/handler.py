@@ -104,6 +104,11 @@ def validate_cluster(cluster_arn: str, rds: Any) -> tuple[bool, str]:
 def report_overdue(clients: dict[str, Any]) -> dict[str, Any]:
     max_age = int(os.environ["MAX_AGE_DAYS"])
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age)
+    plan = clients["backup"].get_restore_testing_plan(RestoreTestingPlanName=os.environ["RESTORE_TESTING_PLAN_NAME"])
+    if plan["RestoreTestingPlan"]["CreationTime"] > since:
+        # a plan younger than one interval has not had its first scheduled test yet: not overdue
+        _put_metrics(clients["cloudwatch"], [("RestoreTestOverdue", 0.0, "Count")])
+        return {"overdue": False, "maxAgeDays": max_age, "firstTestPending": True}
     query: dict[str, Any] = {"ByRestoreTestingPlanArn": os.environ["RESTORE_TESTING_PLAN_ARN"], "ByStatus": "COMPLETED",
                              "ByCompleteAfter": since}
     validated = False
