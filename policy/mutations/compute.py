@@ -5,19 +5,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from policy.rules.shared import (
+    ACL_ASSOCIATION,
+    CONNECTOR,
+    DISTRIBUTION,
+    ECS_CLUSTER,
+    ECS_SERVICE,
+    LISTENER,
+    LOAD_BALANCER,
+    SUBNET,
+    TASK_DEFINITION,
+    VPC_ORIGIN,
+    WEB_ACL,
+)
+
 from .core import APPRUNNER, Mutant, items, variant
 
 REPO = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 SERVICE = "aws:apprunner/service:Service"
-CONNECTOR = "aws:apprunner/vpcConnector:VpcConnector"
-SUBNET = "aws:ec2/subnet:Subnet"
-WEB_ACL = "aws:wafv2/webAcl:WebAcl"
-ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 BOTH = ("dev", "prod")
 
 
@@ -196,11 +203,6 @@ def _verify_removed(m: Mutant) -> str:
     return m.get(SERVICE).name
 
 
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-LISTENER = "aws:lb/listener:Listener"
-ECS_CLUSTER = "aws:ecs/cluster:Cluster"
-ECS_SERVICE = "aws:ecs/service:Service"
-TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 
 @variant("alb-hardening", "invalid header fields passed through", "value", BOTH)

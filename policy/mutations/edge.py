@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy.rules.shared import DISTRIBUTION, LOG_DELIVERY, LOG_GROUP, OAC, VPC_ORIGIN, WAF_LOGGING, WEB_ACL
+
 from .core import APPRUNNER, Mutant, items, variant
 
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
-WEB_ACL = "aws:wafv2/webAcl:WebAcl"
-WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
-LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
 BOTH = ("dev", "prod")
 CUSTOM_CERT = {"acmCertificateArn": "arn:aws:acm:us-east-1:111122223333:certificate/c", "sslSupportMethod": "sni-only",
                "minimumProtocolVersion": "TLSv1.2_2021", "cloudfrontDefaultCertificate": False}
@@ -187,7 +183,6 @@ def _waf_log_name(m: Mutant) -> str:
     return m.get(WEB_ACL, "api-waf").name
 
 
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 
 @variant("cloudfront-vpc-origin-https", "VPC origin allows TLSv1.1", "partial", BOTH)

@@ -3,15 +3,12 @@ themselves."""
 
 from __future__ import annotations
 
+from policy.rules.shared import ACL_ASSOCIATION, BUCKET, KMS_KEY, LOG_GROUP, VPC
+
 from .core import APPRUNNER, Mutant, variant
 
 CLUSTER = "aws:rds/cluster:Cluster"
-BUCKET = "aws:s3/bucket:Bucket"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 VAULT = "aws:backup/vault:Vault"
-KMS_KEY = "aws:kms/key:Key"
-VPC = "aws:ec2/vpc:Vpc"
-ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 SERVICE = "aws:apprunner/service:Service"
 
 

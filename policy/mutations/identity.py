@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy.rules.shared import (
+    ACCESS_KEY,
+    GROUP_ATTACH,
+    IAM_POLICY,
+    KMS_KEY,
+    LOGIN_PROFILE,
+    PASSWORD_POLICY,
+    POLICY_ATTACH,
+    ROLE,
+    ROLE_ATTACH,
+    ROLE_POLICY,
+    SECRET,
+    SECRET_ROTATION,
+    USER_ATTACH,
+    USER_POLICY,
+)
+
 from .core import Mutant, variant
 
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-IAM_POLICY = "aws:iam/policy:Policy"
-ROLE_ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-POLICY_ATTACH = "aws:iam/policyAttachment:PolicyAttachment"
-USER_POLICY = "aws:iam/userPolicy:UserPolicy"
-USER_ATTACH = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
-GROUP_ATTACH = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
-ACCESS_KEY = "aws:iam/accessKey:AccessKey"
-LOGIN_PROFILE = "aws:iam/userLoginProfile:UserLoginProfile"
-PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
-KMS_KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
-SECRET = "aws:secretsmanager/secret:Secret"
-SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 
 
 def _grant(m: Mutant, statement: dict[str, Any], suffix: str = "net-flow-logs-policy") -> str:

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from .core import Mutant, variant
+from policy.rules.shared import (
+    BPA_EXCLUSION,
+    DEFAULT_SG,
+    ENDPOINT,
+    FLOW_LOG,
+    IGW,
+    LOAD_BALANCER,
+    NACL,
+    NACL_RULE,
+    ROUTE,
+    ROUTE_TABLE,
+    RT_ASSOC,
+    SG,
+    SG_INGRESS,
+    SUBNET,
+    VPC,
+    VPC_BPA,
+    VPC_ORIGIN,
+)
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-VPC = "aws:ec2/vpc:Vpc"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-SUBNET = "aws:ec2/subnet:Subnet"
-NACL = "aws:ec2/networkAcl:NetworkAcl"
-NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
-ROUTE = "aws:ec2/route:Route"
-ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
-RT_ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-IGW = "aws:ec2/internetGateway:InternetGateway"
-VPC_BPA = "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions"
-BPA_EXCLUSION = "aws:ec2/vpcBlockPublicAccessExclusion:VpcBlockPublicAccessExclusion"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+from .core import Mutant, variant
 
 WORLD_RULE = "security-group-no-world-ingress"
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy.rules.shared import LOG_GROUP, TOPIC, TOPIC_POLICY
+
 from .core import Mutant, variant
 
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
-TOPIC = "aws:sns/topic:Topic"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 BOTH = ("dev", "prod")
 
 

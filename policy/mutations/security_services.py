@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from policy.rules.shared import (
+    CONTACT,
+    DETECTOR,
+    EBS_DEFAULT,
+    HUB,
+    HUB_STANDARD,
+    RECORDER,
+    RECORDER_STATUS,
+    ROLE_ATTACH,
+    TRAIL,
+    VPC_BPA,
+)
+
 from .core import Mutant, variant
 
-TRAIL = "aws:cloudtrail/trail:Trail"
-RECORDER = "aws:cfg/recorder:Recorder"
-RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
-HUB = "aws:securityhub/account:Account"
-HUB_STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
-DETECTOR = "aws:guardduty/detector:Detector"
 FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
-EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
-CONTACT = "aws:account/alternativeContact:AlternativeContact"
-ROLE_ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-VPC_BPA = "aws:ec2/vpcBlockPublicAccessOptions:VpcBlockPublicAccessOptions"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 BPA = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 STACK = "stack"

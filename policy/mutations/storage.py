@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy.rules.shared import ACCOUNT_BPA, BUCKET
+
 from .core import Mutant, variant
 
-BUCKET = "aws:s3/bucket:Bucket"
 BPA = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
@@ -17,7 +18,6 @@ LOGGING = "aws:s3/bucketLogging:BucketLogging"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
-ACCOUNT_BPA = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 
 SITE = "web-site"
 
